@@ -1,0 +1,50 @@
+# contract-mock: the two commands a new user needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+REDOCLY := npx --yes @redocly/cli@2.77.0
+
+HOST ?= 127.0.0.1
+PORT ?= 9000
+SEED ?= 42
+SCENARIO ?= fixtures/default.yaml
+
+.PHONY: install run test lint spec-check unit clients bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/mockserver run --host $(HOST) --port $(PORT) --seed $(SEED) --scenario $(SCENARIO)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+spec-check: install
+	$(BIN)/openapi-spec-validator openapi.yaml
+	@if command -v npx >/dev/null 2>&1; then \
+		$(REDOCLY) lint --config redocly.yaml openapi.yaml; \
+	else \
+		echo "spec-check: npx not found, skipping Redocly's linter"; \
+	fi
+
+unit: install
+	$(BIN)/pytest -q -n 2 tests
+
+test: lint spec-check unit
+
+clients: install
+	$(BIN)/python -m tests.clients build/clients
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .ruff_cache

@@ -1,0 +1,11 @@
+"""contract-mock's mock server: Portainer and Rancher APIs served from openapi.yaml."""
+
+import warnings
+
+# Connexion imports Starlette's TestClient, which warns about httpx on import; harmless here.
+warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
+
+from mockserver.app import create_app
+from mockserver.config import MockConfig
+
+__all__ = ["MockConfig", "create_app"]

@@ -1,0 +1,121 @@
+"""Build the mock: a Connexion AsyncApp serving openapi.yaml, wrapped in the mock's middleware."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import connexion
+from connexion.exceptions import ResolverError
+from connexion.jsonifier import Jsonifier
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from connexion.validators import VALIDATOR_MAP
+
+from mockserver.config import MockConfig
+from mockserver.http_errors import AllowedMethods, ErrorTranslator
+from mockserver.middleware import MockMiddleware
+from mockserver.runtime import Runtime
+from mockserver.spec import load_spec
+from mockserver.validation import ContractBodyValidator, ContractResponseValidator
+
+DOCS_PATH = "/api/docs"
+SPEC_URL = "/api/openapi.json"
+
+# Which module serves each family's operations, by tag prefix.
+_HANDLER_MODULES = ("mockserver.portainer.handlers", "mockserver.rancher.handlers")
+_SECURITY_FUNCS = {
+    "ApiKeyAuth": ("x-apikeyInfoFunc", "mockserver.portainer.handlers.api_key_info"),
+    "jwt": ("x-bearerInfoFunc", "mockserver.portainer.handlers.jwt_info"),
+    "RancherBasic": ("x-basicInfoFunc", "mockserver.rancher.handlers.basic_info"),
+}
+
+
+def snake_case(operation_id: str) -> str:
+    """listApiKeys -> list_api_keys."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", operation_id).lower()
+
+
+class _HandlerResolver(Resolver):
+    """operationId (camelCase in the contract) -> the snake_case handler of its family."""
+
+    def __init__(self, modules: list[ModuleType]) -> None:
+        super().__init__()
+        self.modules = modules
+
+    def resolve_function_from_operation_id(self, operation_id: str) -> Callable[..., Any]:
+        name = snake_case(operation_id)
+        for module in self.modules:
+            handler = getattr(module, name, None)
+            if handler is not None:
+                return handler
+        raise ResolverError(f"no handler {name} for operation {operation_id}")
+
+
+def _compact_json() -> Jsonifier:
+    return Jsonifier(json, separators=(",", ":"), ensure_ascii=False)
+
+
+def build_spec(config: MockConfig) -> dict[str, Any]:
+    """The contract as served: security functions wired in, Rancher open mode if asked."""
+    spec = load_spec()
+    for name, (key, func) in _SECURITY_FUNCS.items():
+        spec["components"]["securitySchemes"][name][key] = func
+    if not config.rancher_access_control:
+        # Rancher's open mode: a request without a valid key acts as administrator.
+        for path, item in spec["paths"].items():
+            if path.startswith("/v2-beta"):
+                for method, op in item.items():
+                    if method != "parameters":
+                        op["security"] = [*op.get("security", []), {}]
+    return spec
+
+
+def create_app(config: MockConfig | None = None) -> MockMiddleware:
+    """A ready-to-serve ASGI app; `app.runtime` holds the state, `app.connexion` the Connexion app."""
+    config = config or MockConfig()
+    runtime = Runtime(config)
+    modules = []
+    for name in _HANDLER_MODULES:
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:  # a family still being built
+            if exc.name != name:
+                raise
+    for module in modules:
+        install = getattr(module, "install", None)
+        if install is not None:
+            install(runtime)
+    spec = build_spec(config)
+    validators = {
+        **VALIDATOR_MAP,
+        "body": {**VALIDATOR_MAP["body"], "application/json": ContractBodyValidator},
+        "response": {**VALIDATOR_MAP["response"], "application/json": ContractResponseValidator},
+    }
+    app = connexion.AsyncApp(__name__, jsonifier=_compact_json())
+    app.add_api(
+        spec,
+        resolver=_HandlerResolver(modules),
+        resolver_error=501,
+        pythonic_params=True,
+        validate_responses=config.validate_responses,
+        strict_validation=False,
+        validator_map=validators,
+        swagger_ui_options=SwaggerUIOptions(
+            swagger_ui_path=DOCS_PATH,
+            spec_path=SPEC_URL,
+            swagger_ui_config={"docExpansion": "none"},
+        ),
+    )
+    ErrorTranslator(runtime, AllowedMethods(spec)).register(app)
+    if config.control_api:
+        from mockserver.control import ControlAPI
+
+        runtime.control = ControlAPI(runtime)
+    wrapped = MockMiddleware(app, runtime)
+    wrapped.connexion = app  # type: ignore[attr-defined]
+    return wrapped

@@ -1,0 +1,161 @@
+"""Portainer credentials -> identity: access tokens (X-API-Key) and JWTs (Bearer or cookie).
+
+Follows Portainer's bouncer: API key, then cookie JWT, then Bearer JWT; a credential that is present
+but invalid fails the request at once; both X-API-Key and Authorization together get 403.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import jwt as pyjwt
+
+from mockserver import secrets
+from mockserver.durations import parse_go_duration
+from mockserver.errors import PortainerError
+from mockserver.state import Store, User
+
+COOKIE_NAME = "portainer_api_key"
+LAST_USED_GRANULARITY = 60  # seconds between two updates of an access token's lastUsed
+
+
+def missing_token() -> PortainerError:
+    return PortainerError(401, "A valid authorization token is missing", "Unauthorized")
+
+
+def invalid_token() -> PortainerError:
+    return PortainerError(401, "Invalid JWT token", "Unauthorized")
+
+
+def both_credentials() -> PortainerError:
+    text = "api key and auth header are not allowed at the same time"
+    return PortainerError(403, text, text)
+
+
+def api_key_not_supported() -> PortainerError:
+    return PortainerError(401, "Auth not supported", "Authentication required")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a request runs as, and with which kind of credential."""
+
+    user_id: int
+    username: str
+    role: int
+    method: str  # "apikey" or "jwt"
+    jti: str | None = None
+    force_change_password: bool = False
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == 1
+
+
+class Authenticator:
+    """Issues and checks JWTs and access tokens against the store."""
+
+    def __init__(self, store: Store, signing_key: bytes | None = None) -> None:
+        self.store = store
+        self._key = signing_key or os.urandom(32)  # a new key at each start, like Portainer
+        self._revoked: set[str] = set()
+        self._lock = threading.Lock()
+
+    # -- JWT
+    def issue_jwt(self, user: User, force_change_password: bool = False) -> str:
+        now = self.store.now()
+        timeout = parse_go_duration(self.store.state.settings.values["UserSessionTimeout"])
+        claims = {
+            "id": user.id,
+            "username": user.username,
+            "role": user.role,
+            "scope": "default",
+            "forceChangePassword": force_change_password,
+            "jti": str(uuid.uuid4()),
+            "iat": now,
+            "exp": now + int(timeout),
+        }
+        return pyjwt.encode(claims, self._key, algorithm="HS256")
+
+    def revoke_jwt(self, token: str) -> bool:
+        """Make a JWT unusable; False when it was not a valid token of ours."""
+        claims = self._decode(token)
+        if claims is None:
+            return False
+        with self._lock:
+            self._revoked.add(str(claims["jti"]))
+        return True
+
+    def _decode(self, token: str) -> dict | None:
+        try:
+            claims = pyjwt.decode(
+                token,
+                self._key,
+                algorithms=["HS256"],
+                options={"require": ["exp", "iat", "jti", "id"]},
+            )
+        except pyjwt.PyJWTError:
+            return None
+        return claims if isinstance(claims, dict) else None
+
+    def identity_from_jwt(self, token: str) -> Identity:
+        claims = self._decode(token)
+        if claims is None or str(claims["jti"]) in self._revoked:
+            raise invalid_token()
+        user = self.store.state.users.get(claims.get("id"))  # type: ignore[arg-type]
+        if user is None or int(claims["iat"]) < user.token_issue_at:
+            raise invalid_token()
+        return Identity(
+            user.id,
+            user.username,
+            user.role,
+            "jwt",
+            jti=str(claims["jti"]),
+            force_change_password=bool(claims.get("forceChangePassword")),
+        )
+
+    # -- access tokens
+    def identity_from_api_key(self, raw: str) -> Identity:
+        token = self.store.token_by_digest(secrets.token_digest(raw))
+        if token is None or not secrets.same(token.digest, secrets.token_digest(raw)):
+            raise invalid_token()
+        user = self.store.state.users.get(token.user_id)
+        if user is None:
+            raise PortainerError(401, "An authorization token is invalid", "Unauthorized")
+        now = self.store.now()
+        if now - token.last_used >= LAST_USED_GRANULARITY:
+            with self.store.lock:
+                token.last_used = now
+        return Identity(user.id, user.username, user.role, "apikey")
+
+    # -- the bouncer
+    def authenticate(self, headers: Mapping[str, str], cookies: Mapping[str, str]) -> Identity:
+        """The identity a request runs as; raises the PortainerError Portainer would answer."""
+        api_key = headers.get("x-api-key")
+        authorization = headers.get("authorization")
+        cookie = cookies.get(COOKIE_NAME)
+        if api_key is not None and authorization is not None and cookie is None:
+            raise both_credentials()
+        if api_key is not None:
+            return self.identity_from_api_key(api_key)
+        if cookie:
+            return self.identity_from_jwt(cookie)
+        if authorization is not None:
+            scheme, _, value = authorization.partition(" ")
+            token = value.strip() if scheme.lower() == "bearer" else authorization.strip()
+            return self.identity_from_jwt(token)
+        raise missing_token()
+
+    def jwt_only_error(
+        self, headers: Mapping[str, str], cookies: Mapping[str, str]
+    ) -> PortainerError:
+        """The answer of a JWT-only route (token creation) to a request carrying no JWT."""
+        try:
+            identity = self.authenticate(headers, cookies)
+        except PortainerError as error:
+            return error
+        return api_key_not_supported() if identity.method == "apikey" else missing_token()

@@ -1,0 +1,185 @@
+"""`mockserver run ...`: serve the mock on HTTP (and optionally HTTPS) with uvicorn."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from mockserver.app import DOCS_PATH, create_app
+from mockserver.config import MockConfig
+from mockserver.runtime import Runtime
+
+
+def _on_off(value: str) -> bool:
+    lowered = value.lower()
+    if lowered in ("on", "true", "yes", "1"):
+        return True
+    if lowered in ("off", "false", "no", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected on or off, not {value!r}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mockserver",
+        description="A contract-first mock of Portainer's and Rancher's APIs, served from openapi.yaml.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser(
+        "run",
+        help="serve the mock",
+        description="Serve the mock. It prints where it listens and the seeded credentials.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    run.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    run.add_argument("--port", type=int, default=9000, help="HTTP port (Portainer's legacy 9000)")
+    run.add_argument(
+        "--seed", type=int, default=42, help="seed of the Faker data: same seed, same data"
+    )
+    run.add_argument(
+        "--scenario",
+        default=None,
+        help="scenario file (YAML) naming users, environments and how much Faker adds "
+        "(default: the packaged fixtures/default.yaml)",
+    )
+    run.add_argument(
+        "--https-port",
+        type=int,
+        default=None,
+        help="also serve HTTPS on this port, like Portainer's 9443",
+    )
+    run.add_argument(
+        "--certfile", default=None, help="TLS certificate (PEM); self-signed if absent"
+    )
+    run.add_argument("--keyfile", default=None, help="TLS private key (PEM) for --certfile")
+    run.add_argument(
+        "--validate-responses",
+        type=_on_off,
+        default=False,
+        metavar="on|off",
+        help="check every answer against the contract (a mismatch answers 500)",
+    )
+    run.add_argument(
+        "--rate-limit",
+        type=_on_off,
+        default=True,
+        metavar="on|off",
+        help="Portainer's per-address limiter on login and token creation (burst 10, 1/s, 1 h ban)",
+    )
+    run.add_argument(
+        "--control-api",
+        type=_on_off,
+        default=True,
+        metavar="on|off",
+        help="serve the /__mock__ control API (reset, state, ...)",
+    )
+    run.add_argument(
+        "--rancher-access-control",
+        type=_on_off,
+        default=True,
+        metavar="on|off",
+        help="off gives Rancher's open mode: requests without a valid key act as administrator",
+    )
+    run.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="uvicorn's log level; access logs are shown at info",
+    )
+    return parser
+
+
+def banner(runtime: Runtime, base_url: str, https_url: str | None) -> str:
+    """What a new user needs to call the mock at once."""
+    seeded = runtime.seeded
+    lines = [f"contract-mock listening on {base_url}"]
+    if https_url:
+        lines.append(f"                    and on {https_url} (TLS)")
+    lines += [
+        f"  Swagger UI:  {base_url}{DOCS_PATH}/",
+        f"  contract:    {base_url}/api/openapi.json",
+        f"  seed {runtime.config.seed}, scenario {runtime.config.scenario or 'default'}",
+        "",
+        "Portainer accounts (user / password / access token):",
+    ]
+    for account in seeded.accounts.values():
+        role = "admin" if account.role == 1 else "standard"
+        token = account.tokens[0] if account.tokens else "-"
+        lines.append(f"  {account.username:<20} {role:<8} {account.password:<20} {token}")
+    admin = next((a for a in seeded.accounts.values() if a.role == 1 and a.tokens), None)
+    if admin:
+        lines += ["", "Try:", f"  curl -s {base_url}/api/stacks -H 'X-API-Key: {admin.tokens[0]}'"]
+    lines += ["", "Rancher keys (access key : secret key):"]
+    ra = seeded.rancher_admin
+    lines.append(f"  admin account        {ra.access_key}:{ra.secret_key}")
+    for key in seeded.rancher_keys:
+        lines.append(
+            f"  {key.account_id:<4} {key.name or '':<15} {key.access_key}:{key.secret_key}"
+        )
+    lines.append(f"  curl -s -u {ra.access_key}:{ra.secret_key} {base_url}/v2-beta/projects")
+    if runtime.control is not None:
+        lines += ["", f"Control API: POST {base_url}/__mock__/reset, GET {base_url}/__mock__/state"]
+    return "\n".join(lines)
+
+
+async def _serve(servers: list[uvicorn.Server]) -> None:
+    await asyncio.gather(*(server.serve() for server in servers))
+
+
+def run(args: argparse.Namespace) -> int:
+    config = MockConfig(
+        seed=args.seed,
+        scenario=args.scenario,
+        validate_responses=args.validate_responses,
+        rate_limit=args.rate_limit,
+        control_api=args.control_api,
+        rancher_access_control=args.rancher_access_control,
+    )
+    app = create_app(config)
+    shown_host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
+    base_url = f"http://{shown_host}:{args.port}"
+    configs = [
+        uvicorn.Config(
+            app, host=args.host, port=args.port, log_level=args.log_level, lifespan="off"
+        )
+    ]
+    https_url = None
+    if args.https_port:
+        certfile, keyfile = args.certfile, args.keyfile
+        if not certfile:
+            from mockserver.tls import self_signed
+
+            certfile, keyfile = self_signed(host=shown_host)
+        configs.append(
+            uvicorn.Config(
+                app,
+                host=args.host,
+                port=args.https_port,
+                log_level=args.log_level,
+                lifespan="off",
+                ssl_certfile=certfile,
+                ssl_keyfile=keyfile,
+            )
+        )
+        https_url = f"https://{shown_host}:{args.https_port}"
+    print(banner(app.runtime, base_url, https_url), flush=True)
+    servers = [uvicorn.Server(c) for c in configs]
+    asyncio.run(_serve(servers))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    if args.command == "run":
+        return run(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

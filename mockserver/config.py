@@ -1,0 +1,22 @@
+"""How a mock server is set up: the seed, the scenario and the switches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    """Settings of one mock server.
+
+    `validate_responses` checks every answer against the contract (always on in tests);
+    `rate_limit` is Portainer's login and token-creation limiter; `control_api` serves
+    `/__mock__/...`; `rancher_access_control` off gives Rancher's open mode.
+    """
+
+    seed: int = 42
+    scenario: str | None = None
+    validate_responses: bool = False
+    rate_limit: bool = True
+    control_api: bool = True
+    rancher_access_control: bool = True

@@ -1,0 +1,77 @@
+"""The control API under /__mock__: outside the contract, for test isolation.
+
+POST /__mock__/reset   back to the seeded state (204)
+GET  /__mock__/state   a JSON snapshot of the state, without secrets or hashes
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.types import Receive, Scope, Send
+
+PREFIX = "/__mock__"
+
+
+async def send_json(
+    send: Send, status: int, body: Any, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    payload = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+    head = [(b"content-type", b"application/json")] if body is not None else []
+    head.append((b"content-length", str(len(payload)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": head + (headers or [])})
+    await send({"type": "http.response.body", "body": payload})
+
+
+async def read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+class ControlAPI:
+    """A tiny ASGI app of its own; routes are (method, sub-path) -> coroutine."""
+
+    prefix = PREFIX
+
+    def __init__(self, runtime: Any) -> None:
+        self.runtime = runtime
+        self.routes: dict[tuple[str, str], Any] = {
+            ("POST", "/reset"): self.reset,
+            ("GET", "/state"): self.state,
+        }
+
+    def route(self, method: str, path: str, handler: Any) -> None:
+        """Add a route (used by other control features, e.g. the journal)."""
+        self.routes[(method, path)] = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        sub = scope["path"][len(PREFIX) :].rstrip("/") or "/"
+        handler = self.routes.get((scope["method"], sub))
+        if handler is None:
+            allowed = sorted(m for (m, p) in self.routes if p == sub)
+            if allowed:
+                await send_json(
+                    send,
+                    405,
+                    {"message": "Method Not Allowed", "details": f"Allowed: {', '.join(allowed)}"},
+                    [(b"allow", ", ".join(allowed).encode())],
+                )
+            else:
+                await send_json(
+                    send, 404, {"message": "Not found", "details": f"No control route {sub}"}
+                )
+            return
+        status, body = await handler(scope, await read_body(receive))
+        await send_json(send, status, body)
+
+    async def reset(self, scope: Scope, body: bytes) -> tuple[int, Any]:
+        self.runtime.reset()
+        return 204, None
+
+    async def state(self, scope: Scope, body: bytes) -> tuple[int, Any]:
+        return 200, self.runtime.store.snapshot()

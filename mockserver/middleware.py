@@ -1,0 +1,69 @@
+"""The outermost ASGI layer: puts the runtime in reach of the handlers, normalises what real
+clients send (Rancher's trailing slashes and spellings, Portainer's bare JWTs) and serves the
+control API before the request reaches Connexion."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+RANCHER_PREFIX = "/v2-beta"
+_APIKEY_SEGMENT = re.compile(r"/(apikey|apiKey|apiKeys)(?=/|$)")
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value
+    return None
+
+
+def _replace_header(scope: Scope, name: bytes, value: bytes) -> None:
+    scope["headers"] = [(k, v) for k, v in scope["headers"] if k != name] + [(name, value)]
+
+
+class MockMiddleware:
+    """Wraps the Connexion app; `runtime` is the mock's state and rules."""
+
+    def __init__(self, app: ASGIApp, runtime: Any) -> None:
+        self.app = app
+        self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope.setdefault("state", {})["mock"] = self.runtime
+        path: str = scope["path"]
+        control = self.runtime.control
+        if control is not None and path.startswith(control.prefix):
+            await control(scope, receive, send)
+            return
+        if path.startswith(RANCHER_PREFIX):
+            self._normalise_rancher(scope)
+        else:
+            self._normalise_portainer(scope)
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _normalise_rancher(scope: Scope) -> None:
+        path = _APIKEY_SEGMENT.sub("/apikeys", scope["path"])
+        if len(path) > 1 and path.endswith("/"):
+            path = path.rstrip("/")
+        if path != scope["path"]:
+            scope["path"] = path
+            scope["raw_path"] = path.encode()
+        if scope["method"] in ("POST", "PUT"):
+            # Rancher parses bodies as JSON whatever the Content-Type says.
+            content_type = _header(scope, b"content-type") or b""
+            if b"json" not in content_type:
+                _replace_header(scope, b"content-type", b"application/json")
+
+    @staticmethod
+    def _normalise_portainer(scope: Scope) -> None:
+        auth = _header(scope, b"authorization")
+        if auth is not None and auth.strip() and b" " not in auth.strip():
+            # Portainer accepts a bare JWT without the "Bearer " prefix.
+            _replace_header(scope, b"authorization", b"Bearer " + auth.strip())

@@ -1,0 +1,1 @@
+"""The Portainer family: rules (permissions, backend) and the thin HTTP handlers."""

@@ -1,0 +1,93 @@
+"""Environments ("endpoints") and the access policies that grant them: Portainer's rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.auth import Identity
+
+from . import errors, permissions, views
+from .context import Context
+
+
+class Environments:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def visible(self, who: Identity) -> list[Any]:
+        """The environments `who` may use, by id."""
+        envs = sorted(self.ctx.store.state.environments.values(), key=lambda e: e.id)
+        return [e for e in envs if permissions.may_use_environment(who, e)]
+
+    def list_environments(
+        self,
+        who: Identity,
+        start: int | None = None,
+        limit: int | None = None,
+        search: str | None = None,
+        name: str | None = None,
+    ) -> tuple[list[dict[str, Any]], int, int]:
+        """A page of environments, the count after filtering and the count before it."""
+        envs = self.visible(who)
+        available = len(envs)
+        if search:
+            needle = search.casefold()
+            envs = [e for e in envs if needle in e.name.casefold() or needle in e.url.casefold()]
+        if name is not None:
+            envs = [e for e in envs if e.name == name]
+        total = len(envs)
+        first = max((start or 0) - 1, 0)
+        envs = envs[first:]
+        if limit:
+            envs = envs[:limit]
+        admin = permissions.is_admin(who)
+        return [views.environment_view(e, show_policies=admin) for e in envs], total, available
+
+    def get_environment(self, who: Identity, environment_id: int) -> dict[str, Any]:
+        env = self.ctx.environment(environment_id)
+        if not permissions.may_use_environment(who, env):
+            raise errors.environment_denied()
+        return views.environment_view(env, show_policies=permissions.is_admin(who))
+
+    def update_environment(
+        self, who: Identity, environment_id: int, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        if not permissions.is_admin(who):
+            raise errors.access_denied()
+        store = self.ctx.store
+        with store.lock:
+            env = self.ctx.environment(environment_id)
+            name = changes.get("Name")
+            if name is not None:
+                if not name:
+                    raise errors.invalid_payload("Invalid environment name")
+                clash = any(
+                    e.name == name and e.id != env.id for e in store.state.environments.values()
+                )
+                if clash:
+                    raise errors.conflict("Name is not unique")
+                env.name = name
+            if "PublicURL" in changes and changes["PublicURL"] is not None:
+                env.public_url = changes["PublicURL"]
+            if changes.get("GroupID") is not None:
+                env.group_id = int(changes["GroupID"])
+            if changes.get("TagIDs") is not None:
+                env.tag_ids = [int(t) for t in changes["TagIDs"]]
+            for field, attr in (
+                ("UserAccessPolicies", "user_policies"),
+                ("TeamAccessPolicies", "team_policies"),
+            ):
+                if field in changes:
+                    policies = changes[field] or {}
+                    for key in policies:
+                        if not str(key).isdigit():
+                            raise errors.invalid_payload(f"Invalid {field} key: {key}")
+                    setattr(
+                        env,
+                        attr,
+                        {
+                            str(k): {"RoleId": int((v or {}).get("RoleId", 0))}
+                            for k, v in policies.items()
+                        },
+                    )
+            return views.environment_view(env, show_policies=True)

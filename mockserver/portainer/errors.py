@@ -1,0 +1,83 @@
+"""Every error Portainer answers on the routes we cover, with its exact message and details."""
+
+from __future__ import annotations
+
+from mockserver.errors import PortainerError
+
+NOT_FOUND_DETAILS = "Object not found inside the database"
+
+
+def invalid_payload(details: str) -> PortainerError:
+    return PortainerError(400, "Invalid request payload", details)
+
+
+def access_denied() -> PortainerError:
+    """AdminAccess: a route for administrators only (the seed's exact body)."""
+    return PortainerError(403, "Access denied", "Unauthorized")
+
+
+def rate_limited() -> PortainerError:
+    return PortainerError(403, "Access denied", "Access denied to resource")
+
+
+def invalid_credentials() -> PortainerError:
+    return PortainerError(422, "Invalid credentials", "Unauthorized")
+
+
+def oauth_only() -> PortainerError:
+    return PortainerError(
+        422, "Only initial admin is allowed to login without oauth", "Unauthorized"
+    )
+
+
+def forbidden(message: str, details: str = "Unauthorized") -> PortainerError:
+    return PortainerError(403, message, details)
+
+
+def user_not_found() -> PortainerError:
+    return PortainerError(
+        404,
+        "Unable to find a user with the specified identifier inside the database",
+        NOT_FOUND_DETAILS,
+    )
+
+
+def environment_not_found() -> PortainerError:
+    return PortainerError(
+        404,
+        "Unable to find an environment with the specified identifier inside the database",
+        NOT_FOUND_DETAILS,
+    )
+
+
+def stack_not_found() -> PortainerError:
+    return PortainerError(
+        404,
+        "Unable to find a stack with the specified identifier inside the database",
+        NOT_FOUND_DETAILS,
+    )
+
+
+def token_not_found() -> PortainerError:
+    # Portainer answers 500 "API Key not found" here; we answer 404 (see the README).
+    return PortainerError(
+        404, "API Key not found", "Unable to find an api-key with the specified identifier"
+    )
+
+
+def environment_denied() -> PortainerError:
+    return PortainerError(
+        403, "Permission denied to access environment", "Access denied to environment"
+    )
+
+
+def resource_denied() -> PortainerError:
+    return PortainerError(403, "Access denied to resource", "Access denied to resource")
+
+
+def conflict(message: str, details: str | None = None) -> PortainerError:
+    return PortainerError(409, message, details if details is not None else message)
+
+
+def bad_request(message: str, details: str | None = None) -> PortainerError:
+    return PortainerError(400, message, details)

@@ -1,0 +1,183 @@
+"""Portainer routes: HTTP in, a call on the backend, HTTP out. No rule lives here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connexion.context import request
+
+from mockserver.auth import COOKIE_NAME
+from mockserver.runtime import current, identity
+
+Answer = Any
+NO_CONTENT = (b"", 204)
+
+
+def _address() -> str:
+    client = request.scope.get("client")
+    return client[0] if client else "unknown"
+
+
+def _bearer() -> str | None:
+    cookie = request.cookies.get(COOKIE_NAME)
+    if cookie:
+        return cookie
+    scheme, _, value = (request.headers.get("authorization") or "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else None
+
+
+# -- security functions (Connexion calls them with the credential it found)
+def api_key_info(api_key: str, required_scopes: Any = None, request: Any = None) -> dict[str, Any]:
+    who = current().authenticator.authenticate(request.headers, request.cookies)
+    return {"sub": who.user_id, "identity": who}
+
+
+def jwt_info(token: str, required_scopes: Any = None, request: Any = None) -> dict[str, Any]:
+    who = current().authenticator.authenticate(request.headers, request.cookies)
+    return {"sub": who.user_id, "identity": who}
+
+
+# -- auth and status
+async def authenticate_user(body: dict[str, Any]) -> Answer:
+    rt = current()
+    token = rt.portainer.users.login(body.get("username", ""), body.get("password", ""), _address())
+    cookie = f"{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict"
+    return {"jwt": token}, 200, {"Set-Cookie": cookie}
+
+
+async def logout() -> Answer:
+    current().portainer.users.logout(_bearer())
+    clear = f"{COOKIE_NAME}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"
+    return b"", 204, {"Set-Cookie": clear}
+
+
+async def get_status() -> Answer:
+    return current().portainer.status()
+
+
+async def get_system_status() -> Answer:
+    return current().portainer.status()
+
+
+# -- users
+async def list_users(token_info: dict[str, Any], environment_id: int | None = None) -> Answer:
+    return current().portainer.users.list_users(identity(token_info), environment_id)
+
+
+async def create_user(token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
+    users = current().portainer.users
+    return users.create_user(identity(token_info), body["Username"], body["Password"], body["Role"])
+
+
+async def get_current_user(token_info: dict[str, Any]) -> Answer:
+    return current().portainer.users.current_user(identity(token_info))
+
+
+async def get_user(token_info: dict[str, Any], id_: int) -> Answer:
+    return current().portainer.users.get_user(identity(token_info), id_)
+
+
+async def delete_user(token_info: dict[str, Any], id_: int) -> Answer:
+    current().portainer.users.delete_user(identity(token_info), id_)
+    return NO_CONTENT
+
+
+# -- access tokens
+async def list_access_tokens(token_info: dict[str, Any], id_: int) -> Answer:
+    return current().portainer.users.list_tokens(identity(token_info), id_)
+
+
+async def create_access_token(token_info: dict[str, Any], id_: int, body: dict[str, Any]) -> Answer:
+    users = current().portainer.users
+    created = users.create_token(
+        identity(token_info), id_, body.get("description", ""), body.get("password", ""), _address()
+    )
+    return created, 201
+
+
+async def delete_access_token(token_info: dict[str, Any], id_: int, key_id: int) -> Answer:
+    current().portainer.users.delete_token(identity(token_info), id_, key_id)
+    return NO_CONTENT
+
+
+# -- environments
+async def list_environments(
+    token_info: dict[str, Any],
+    start: int | None = None,
+    limit: int | None = None,
+    search: str | None = None,
+    name: str | None = None,
+) -> Answer:
+    envs = current().portainer.environments
+    page, total, available = envs.list_environments(
+        identity(token_info), start, limit, search, name
+    )
+    return page, 200, {"X-Total-Count": str(total), "X-Total-Available": str(available)}
+
+
+async def get_environment(token_info: dict[str, Any], id_: int) -> Answer:
+    return current().portainer.environments.get_environment(identity(token_info), id_)
+
+
+async def update_environment(token_info: dict[str, Any], id_: int, body: dict[str, Any]) -> Answer:
+    return current().portainer.environments.update_environment(identity(token_info), id_, body)
+
+
+# -- stacks
+async def list_stacks(token_info: dict[str, Any], filters: str | None = None) -> Answer:
+    return current().portainer.stacks.list_stacks(identity(token_info), filters)
+
+
+async def create_standalone_stack_from_string(
+    token_info: dict[str, Any], endpoint_id: int, body: dict[str, Any]
+) -> Answer:
+    stacks = current().portainer.stacks
+    return stacks.create_stack(identity(token_info), endpoint_id, body, swarm=False)
+
+
+async def create_swarm_stack_from_string(
+    token_info: dict[str, Any], endpoint_id: int, body: dict[str, Any]
+) -> Answer:
+    stacks = current().portainer.stacks
+    return stacks.create_stack(identity(token_info), endpoint_id, body, swarm=True)
+
+
+async def get_stack(token_info: dict[str, Any], id_: int) -> Answer:
+    return current().portainer.stacks.get_stack(identity(token_info), id_)
+
+
+async def get_stack_file(token_info: dict[str, Any], id_: int) -> Answer:
+    return current().portainer.stacks.get_stack_file(identity(token_info), id_)
+
+
+async def update_stack(
+    token_info: dict[str, Any], id_: int, endpoint_id: int, body: dict[str, Any]
+) -> Answer:
+    stacks = current().portainer.stacks
+    return stacks.update_stack(identity(token_info), id_, endpoint_id, body)
+
+
+async def delete_stack(token_info: dict[str, Any], id_: int, endpoint_id: int) -> Answer:
+    current().portainer.stacks.delete_stack(identity(token_info), id_, endpoint_id)
+    return NO_CONTENT
+
+
+async def start_stack(token_info: dict[str, Any], id_: int, endpoint_id: int) -> Answer:
+    return current().portainer.stacks.start_stack(identity(token_info), id_, endpoint_id)
+
+
+async def stop_stack(token_info: dict[str, Any], id_: int, endpoint_id: int) -> Answer:
+    return current().portainer.stacks.stop_stack(identity(token_info), id_, endpoint_id)
+
+
+# -- settings
+async def get_settings(token_info: dict[str, Any]) -> Answer:
+    return current().portainer.settings.get_settings(identity(token_info))
+
+
+async def update_settings(token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
+    return current().portainer.settings.update_settings(identity(token_info), body)
+
+
+async def get_public_settings() -> Answer:
+    return current().portainer.settings.public_settings()

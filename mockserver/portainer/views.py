@@ -1,0 +1,144 @@
+"""State records -> the JSON Portainer answers with (field names and shapes as the contract says)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from mockserver.state import AccessToken, Environment, ResourceControl, Settings, Stack, User
+
+
+def user_view(user: User) -> dict[str, Any]:
+    return {
+        "Id": user.id,
+        "Username": user.username,
+        "Role": user.role,
+        "TokenIssueAt": user.token_issue_at,
+        "ThemeSettings": {"color": user.theme_color},
+        "UseCache": user.use_cache,
+    }
+
+
+def user_summary_view(user: User) -> dict[str, Any]:
+    return {"Id": user.id, "Username": user.username, "Role": user.role}
+
+
+def token_view(token: AccessToken, with_digest: bool = False) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": token.id,
+        "userId": token.user_id,
+        "description": token.description,
+        "prefix": token.prefix,
+        "dateCreated": token.date_created,
+        "lastUsed": token.last_used,
+    }
+    if with_digest:
+        view["digest"] = token.digest
+    return view
+
+
+def environment_view(env: Environment, show_policies: bool) -> dict[str, Any]:
+    return {
+        "Id": env.id,
+        "Name": env.name,
+        "Type": env.type,
+        "URL": env.url,
+        "PublicURL": env.public_url,
+        "GroupId": env.group_id,
+        "Status": env.status,
+        "ContainerEngine": env.container_engine,
+        "TagIds": list(env.tag_ids),
+        "UserAccessPolicies": copy.deepcopy(env.user_policies) if show_policies else None,
+        "TeamAccessPolicies": copy.deepcopy(env.team_policies) if show_policies else None,
+        "SecuritySettings": dict(env.security),
+        "TLSConfig": {"TLS": False, "TLSSkipVerify": False},
+        "EdgeCheckinInterval": 0,
+        "Heartbeat": False,
+        "LastCheckInDate": 0,
+        "UserTrusted": True,
+    }
+
+
+def resource_control_view(control: ResourceControl) -> dict[str, Any]:
+    return {
+        "Id": control.id,
+        "ResourceId": control.resource_id,
+        "SubResourceIds": [],
+        "Type": control.type,
+        "UserAccesses": [{"UserId": uid, "AccessLevel": 1} for uid in control.user_accesses],
+        "TeamAccesses": [{"TeamId": tid, "AccessLevel": 1} for tid in control.team_accesses],
+        "Public": control.public,
+        "AdministratorsOnly": control.administrators_only,
+        "System": control.system,
+    }
+
+
+def stack_view(stack: Stack, control: ResourceControl | None) -> dict[str, Any]:
+    git = copy.deepcopy(stack.git_config)
+    if git and git.get("Authentication"):
+        git["Authentication"]["Password"] = ""
+    return {
+        "Id": stack.id,
+        "Name": stack.name,
+        "Type": stack.type,
+        "EndpointId": stack.endpoint_id,
+        "SwarmId": stack.swarm_id,
+        "EntryPoint": stack.entry_point,
+        "Env": copy.deepcopy(stack.env),
+        "ResourceControl": resource_control_view(control) if control is not None else None,
+        "Status": stack.status,
+        "ProjectPath": stack.project_path,
+        "CreationDate": stack.creation_date,
+        "CreatedBy": stack.created_by,
+        "UpdateDate": stack.update_date,
+        "UpdatedBy": stack.updated_by,
+        "AdditionalFiles": copy.deepcopy(stack.additional_files),
+        "AutoUpdate": copy.deepcopy(stack.auto_update),
+        "Option": copy.deepcopy(stack.option),
+        "GitConfig": git,
+        "FromAppTemplate": stack.from_app_template,
+        "Namespace": stack.namespace,
+    }
+
+
+def settings_view(settings: Settings) -> dict[str, Any]:
+    """The full settings; the LDAP password and OAuth client secret are never included."""
+    return copy.deepcopy(settings.values)
+
+
+def public_settings_view(settings: Settings) -> dict[str, Any]:
+    values = settings.values
+    oauth = values["OAuthSettings"]
+    oauth_mode = values["AuthenticationMethod"] == 3
+    login_uri = ""
+    if oauth_mode and oauth.get("AuthorizationURI"):
+        login_uri = (
+            f"{oauth['AuthorizationURI']}?response_type=code&client_id={oauth['ClientID']}"
+            f"&redirect_uri={oauth['RedirectURI']}&scope={oauth['Scopes']}"
+        )
+        if not oauth.get("SSO", True):
+            login_uri += "&prompt=login"
+    ldap = values["LDAPSettings"]
+    team_sync = values["AuthenticationMethod"] == 2 and any(
+        g.get("GroupBaseDN") for g in ldap.get("GroupSearchSettings") or []
+    )
+    edge = values.get("Edge") or {}
+    return {
+        "LogoURL": values["LogoURL"],
+        "AuthenticationMethod": values["AuthenticationMethod"],
+        "RequiredPasswordLength": values["InternalAuthSettings"]["RequiredPasswordLength"],
+        "GlobalDeploymentOptions": copy.deepcopy(values["GlobalDeploymentOptions"]),
+        "EnableEdgeComputeFeatures": values["EnableEdgeComputeFeatures"],
+        "Features": {k: bool(v) for k, v in (values.get("FeatureFlagSettings") or {}).items()},
+        "EnableTelemetry": values["EnableTelemetry"],
+        "KubeconfigExpiry": values["KubeconfigExpiry"],
+        "TeamSync": team_sync,
+        "OAuthLoginURI": login_uri,
+        "OAuthLogoutURI": oauth.get("LogoutURI", "") if oauth_mode else "",
+        "Edge": {
+            "PingInterval": edge.get("PingInterval", 0),
+            "SnapshotInterval": edge.get("SnapshotInterval", 0),
+            "CommandInterval": edge.get("CommandInterval", 0),
+            "CheckinInterval": values["EdgeAgentCheckinInterval"],
+        },
+    }

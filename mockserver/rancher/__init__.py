@@ -1,0 +1,1 @@
+"""The Rancher family: environment API keys, their state machine and HTTP Basic authentication."""

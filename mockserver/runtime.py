@@ -1,0 +1,44 @@
+"""One running mock: its configuration, store, authenticator and the backends of both families."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connexion.context import scope as _request_scope
+
+from mockserver import seed as seeding
+from mockserver.auth import Authenticator, Identity
+from mockserver.config import MockConfig
+from mockserver.portainer.backend import PortainerBackend
+from mockserver.ratelimit import RateLimiter
+from mockserver.state import Store
+
+
+class Runtime:
+    """Everything one mock server holds; the handlers reach it through `current()`."""
+
+    def __init__(self, config: MockConfig) -> None:
+        self.config = config
+        self.seeded = seeding.build(config.seed, seeding.load_scenario(config.scenario))
+        self.store = Store(self.seeded.state)
+        self.authenticator = Authenticator(self.store)
+        self.limiter = RateLimiter() if config.rate_limit else None
+        self.portainer = PortainerBackend(self.store, self.authenticator, self.limiter)
+        self.rancher: Any = None  # set by the Rancher family when it is installed
+        self.control: Any = None  # the /__mock__ control API, when switched on
+
+    def reset(self) -> None:
+        """Back to the seeded state; issued JWTs stay valid if their user still exists."""
+        self.store.reset()
+        if self.limiter is not None:
+            self.limiter.clear()
+
+
+def current() -> Runtime:
+    """The runtime serving the request being handled."""
+    return _request_scope["state"]["mock"]
+
+
+def identity(token_info: dict[str, Any]) -> Identity:
+    """The Portainer identity a security function attached to the request."""
+    return token_info["identity"]

@@ -1,0 +1,34 @@
+"""The contract: openapi.yaml, loaded once."""
+
+from __future__ import annotations
+
+import copy
+import functools
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SPEC_PATH = Path(__file__).resolve().parent / "openapi.yaml"
+
+
+@functools.cache
+def _load() -> dict[str, Any]:
+    with open(SPEC_PATH, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load_spec() -> dict[str, Any]:
+    """A fresh copy of the contract as a dict (callers may change their copy)."""
+    return copy.deepcopy(_load())
+
+
+def operations(spec: dict[str, Any] | None = None) -> dict[str, tuple[str, str, dict[str, Any]]]:
+    """operationId -> (method, path, operation) for every operation of the contract."""
+    spec = spec or _load()
+    found = {}
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if method in ("get", "put", "post", "delete", "patch", "head", "options"):
+                found[op["operationId"]] = (method.upper(), path, op)
+    return found

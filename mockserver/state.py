@@ -1,0 +1,281 @@
+"""The one store: users, environments, stacks, access tokens, settings and Rancher keys.
+
+Plain dataclasses guarded by one re-entrant lock. Every change goes through a backend that holds
+`store.lock`, so concurrent requests never lose or corrupt a record and ids stay unique.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ADMIN = 1
+STANDARD = 2
+
+STACK_SWARM = 1
+STACK_COMPOSE = 2
+STACK_KUBERNETES = 3
+
+STACK_ACTIVE = 1
+STACK_INACTIVE = 2
+
+RESOURCE_CONTROL_STACK = 6
+ACCESS_READ_WRITE = 1
+
+
+@dataclass
+class User:
+    id: int
+    username: str
+    role: int
+    password_hash: str
+    token_issue_at: int = 0
+    theme_color: str = ""
+    use_cache: bool = True
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+
+@dataclass
+class AccessToken:
+    id: int
+    user_id: int
+    description: str
+    prefix: str
+    digest: str
+    date_created: int
+    last_used: int = 0
+
+
+@dataclass
+class Environment:
+    id: int
+    name: str
+    type: int = 1
+    url: str = "unix:///var/run/docker.sock"
+    public_url: str = ""
+    group_id: int = 1
+    status: int = 1
+    container_engine: str = "docker"
+    tag_ids: list[int] = field(default_factory=list)
+    user_policies: dict[str, dict[str, int]] = field(default_factory=dict)
+    team_policies: dict[str, dict[str, int]] = field(default_factory=dict)
+    security: dict[str, bool] = field(default_factory=dict)
+    swarm_id: str = ""
+    uuid: str = ""
+    created: int = 0  # unix seconds, used by the Rancher view
+
+    def grants(self, user_id: int) -> bool:
+        """True when the environment's access policies name this user."""
+        return str(user_id) in self.user_policies
+
+
+@dataclass
+class ResourceControl:
+    id: int
+    resource_id: str
+    type: int = RESOURCE_CONTROL_STACK
+    user_accesses: list[int] = field(default_factory=list)
+    team_accesses: list[int] = field(default_factory=list)
+    public: bool = False
+    administrators_only: bool = False
+    system: bool = False
+
+
+@dataclass
+class Stack:
+    id: int
+    name: str
+    type: int
+    endpoint_id: int
+    file_content: str
+    created_by: str
+    creation_date: int
+    swarm_id: str = ""
+    entry_point: str = "docker-compose.yml"
+    env: list[dict[str, str]] | None = None
+    status: int = STACK_ACTIVE
+    update_date: int = 0
+    updated_by: str = ""
+    additional_files: list[str] | None = None
+    auto_update: dict[str, Any] | None = None
+    git_config: dict[str, Any] | None = None
+    namespace: str = ""
+    from_app_template: bool = False
+    option: dict[str, Any] | None = None
+    resource_control_id: int | None = None
+
+    @property
+    def project_path(self) -> str:
+        return f"/data/compose/{self.id}"
+
+
+@dataclass
+class RancherKey:
+    """A Rancher API key. `account_id` is a project id (`1aN`) or the admin account's id."""
+
+    id: int
+    account_id: str
+    public_value: str
+    secret_hash: str
+    name: str | None = None
+    description: str | None = None
+    state: str = "registering"
+    settles_to: str | None = "active"  # the state a transition ends in, on the next request
+    created: int = 0  # epoch milliseconds
+    removed: int | None = None
+    uuid: str = ""
+
+
+def default_settings() -> dict[str, Any]:
+    """Portainer CE 2.23's default settings (api/datastore/init.go)."""
+    return {
+        "LogoURL": "",
+        "BlackListedLabels": [],
+        "AuthenticationMethod": 1,
+        "InternalAuthSettings": {"RequiredPasswordLength": 12},
+        "LDAPSettings": {
+            "AnonymousMode": True,
+            "ReaderDN": "",
+            "URL": "",
+            "StartTLS": False,
+            "TLSConfig": {"TLS": False, "TLSSkipVerify": False},
+            "SearchSettings": [{"BaseDN": "", "Filter": "", "UserNameAttribute": ""}],
+            "GroupSearchSettings": [{"GroupBaseDN": "", "GroupFilter": "", "GroupAttribute": ""}],
+            "AutoCreateUsers": True,
+        },
+        "OAuthSettings": {
+            "ClientID": "",
+            "AccessTokenURI": "",
+            "AuthorizationURI": "",
+            "ResourceURI": "",
+            "RedirectURI": "",
+            "UserIdentifier": "",
+            "Scopes": "",
+            "OAuthAutoCreateUsers": False,
+            "DefaultTeamID": 0,
+            "SSO": True,
+            "LogoutURI": "",
+            "AuthStyle": 0,
+        },
+        "FeatureFlagSettings": None,
+        "SnapshotInterval": "5m",
+        "TemplatesURL": "",
+        "GlobalDeploymentOptions": {"hideStacksFunctionality": False},
+        "EdgeAgentCheckinInterval": 5,
+        "EnableEdgeComputeFeatures": False,
+        "UserSessionTimeout": "8h",
+        "KubeconfigExpiry": "0",
+        "EnableTelemetry": False,
+        "HelmRepositoryURL": "https://charts.bitnami.com/bitnami",
+        "KubectlShellImage": "portainer/kubectl-shell:2.23.0",
+        "TrustOnFirstConnect": False,
+        "EnforceEdgeID": False,
+        "AgentSecret": "",
+        "EdgePortainerUrl": "",
+        "Edge": {
+            "CommandInterval": 0,
+            "PingInterval": 0,
+            "SnapshotInterval": 0,
+            "AsyncMode": False,
+        },
+    }
+
+
+@dataclass
+class Settings:
+    values: dict[str, Any] = field(default_factory=default_settings)
+    ldap_password: str = ""
+    oauth_client_secret: str = ""
+
+
+@dataclass
+class State:
+    """Everything the mock knows. Copied whole to reset to the seeded state."""
+
+    instance_id: str = ""
+    users: dict[int, User] = field(default_factory=dict)
+    tokens: dict[int, AccessToken] = field(default_factory=dict)
+    environments: dict[int, Environment] = field(default_factory=dict)
+    stacks: dict[int, Stack] = field(default_factory=dict)
+    resource_controls: dict[int, ResourceControl] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
+    rancher_keys: dict[int, RancherKey] = field(default_factory=dict)
+    rancher_admin_account: str = "1a0"
+    next_ids: dict[str, int] = field(default_factory=dict)
+
+    def new_id(self, kind: str) -> int:
+        """Next id of a kind, starting at 1; never reused, even after deletes."""
+        value = self.next_ids.get(kind, 0) + 1
+        self.next_ids[kind] = value
+        return value
+
+
+class Store:
+    """Holds the live state, the seeded state to reset to, the lock and the clock."""
+
+    def __init__(self, seeded: State, clock: Callable[[], float] = time.time) -> None:
+        self._seeded = seeded
+        self.state = copy.deepcopy(seeded)
+        self.lock = threading.RLock()
+        self.clock = clock
+        self._token_index: dict[str, int] = {}
+        self._reindex()
+
+    def now(self) -> int:
+        """Current time in unix seconds."""
+        return int(self.clock())
+
+    def reset(self) -> None:
+        """Go back to the seeded state."""
+        with self.lock:
+            self.state = copy.deepcopy(self._seeded)
+            self._reindex()
+
+    # -- access-token digest index: O(1) lookup per request
+    def _reindex(self) -> None:
+        self._token_index = {t.digest: t.id for t in self.state.tokens.values()}
+
+    def token_by_digest(self, digest: str) -> AccessToken | None:
+        token_id = self._token_index.get(digest)
+        return self.state.tokens.get(token_id) if token_id is not None else None
+
+    def add_token(self, token: AccessToken) -> None:
+        with self.lock:
+            self.state.tokens[token.id] = token
+            self._token_index[token.digest] = token.id
+
+    def remove_token(self, token_id: int) -> None:
+        with self.lock:
+            token = self.state.tokens.pop(token_id, None)
+            if token is not None:
+                self._token_index.pop(token.digest, None)
+
+    def snapshot(self) -> dict[str, Any]:
+        """A JSON-ready view of the state without any secret or hash."""
+        with self.lock:
+            s = self.state
+            return {
+                "instanceId": s.instance_id,
+                "users": [
+                    {k: v for k, v in asdict(u).items() if k != "password_hash"}
+                    for u in s.users.values()
+                ],
+                "tokens": [
+                    {k: v for k, v in asdict(t).items() if k != "digest"} for t in s.tokens.values()
+                ],
+                "environments": [asdict(e) for e in s.environments.values()],
+                "stacks": [asdict(st) for st in s.stacks.values()],
+                "resourceControls": [asdict(rc) for rc in s.resource_controls.values()],
+                "settings": copy.deepcopy(s.settings.values),
+                "rancherKeys": [
+                    {k: v for k, v in asdict(key).items() if k != "secret_hash"}
+                    for key in s.rancher_keys.values()
+                ],
+            }
