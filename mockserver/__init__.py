@@ -5,7 +5,7 @@ import warnings
 # Connexion imports Starlette's TestClient, which warns about httpx on import; harmless here.
 warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
 
-from mockserver.app import create_app
-from mockserver.config import MockConfig
+from mockserver.app import create_app  # noqa: E402
+from mockserver.config import MockConfig  # noqa: E402
 
 __all__ = ["MockConfig", "create_app"]
