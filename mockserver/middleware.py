@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from connexion.context import _scope as _connexion_scope
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 RANCHER_PREFIX = "/v2-beta"
@@ -36,6 +37,9 @@ class MockMiddleware:
             await self.app(scope, receive, send)
             return
         scope.setdefault("state", {})["mock"] = self.runtime
+        # Connexion binds its request context only just before the handler; security functions
+        # run earlier and reach the runtime through `runtime.current()` too.
+        _connexion_scope.set(scope)
         path: str = scope["path"]
         control = self.runtime.control
         if control is not None and path.startswith(control.prefix):
