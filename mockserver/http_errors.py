@@ -184,7 +184,7 @@ class ErrorTranslator:
         )
 
     def unexpected(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
         return self._server_error(request.url.path, "Internal Server Error")
 
     # -- helpers

@@ -32,3 +32,16 @@ def operations(spec: dict[str, Any] | None = None) -> dict[str, tuple[str, str, 
             if method in ("get", "put", "post", "delete", "patch", "head", "options"):
                 found[op["operationId"]] = (method.upper(), path, op)
     return found
+
+
+def business_rule_statuses(spec: dict[str, Any] | None = None) -> dict[str, list[int]]:
+    """operationId -> statuses with which the operation refuses schema-valid input.
+
+    Declared in the contract as `x-business-rule-statuses` (rules no schema can express: a
+    password shorter than a setting, a stack already running, an action invalid in a state).
+    """
+    return {
+        operation_id: [int(code) for code in op.get("x-business-rule-statuses", [])]
+        for operation_id, (_, _, op) in operations(spec).items()
+        if op.get("x-business-rule-statuses")
+    }

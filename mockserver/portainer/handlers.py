@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from connexion import NoContent
 from connexion.context import request
 
 from mockserver.auth import COOKIE_NAME
+from mockserver.journal import remember
 from mockserver.runtime import current, identity
 
 Answer = Any
-NO_CONTENT = (b"", 204)
+NO_CONTENT = (NoContent, 204)
 
 
 def _address() -> str:
@@ -29,12 +31,12 @@ def _bearer() -> str | None:
 # -- security functions (Connexion calls them with the credential it found)
 def api_key_info(api_key: str, required_scopes: Any = None, request: Any = None) -> dict[str, Any]:
     who = current().authenticator.authenticate(request.headers, request.cookies)
-    return {"sub": who.user_id, "identity": who}
+    return remember(request, {"sub": who.user_id, "identity": who})
 
 
 def jwt_info(token: str, required_scopes: Any = None, request: Any = None) -> dict[str, Any]:
     who = current().authenticator.authenticate(request.headers, request.cookies)
-    return {"sub": who.user_id, "identity": who}
+    return remember(request, {"sub": who.user_id, "identity": who})
 
 
 # -- auth and status
@@ -48,7 +50,7 @@ async def authenticate_user(body: dict[str, Any]) -> Answer:
 async def logout() -> Answer:
     current().portainer.users.logout(_bearer())
     clear = f"{COOKIE_NAME}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"
-    return b"", 204, {"Set-Cookie": clear}
+    return NoContent, 204, {"Set-Cookie": clear}
 
 
 async def get_status() -> Answer:
