@@ -114,8 +114,10 @@ def create_app(config: MockConfig | None = None) -> MockMiddleware:
     ErrorTranslator(runtime, AllowedMethods(spec)).register(app)
     if config.control_api:
         from mockserver.control import ControlAPI
+        from mockserver.traffic import TrafficControl
 
         runtime.control = ControlAPI(runtime)
+        TrafficControl(runtime).install(runtime.control)  # journal and fault routes
     wrapped = MockMiddleware(app, runtime)
     wrapped.connexion = app  # type: ignore[attr-defined]
     return wrapped

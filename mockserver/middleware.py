@@ -10,6 +10,8 @@ from typing import Any
 from connexion.context import _scope as _connexion_scope
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mockserver import traffic
+
 RANCHER_PREFIX = "/v2-beta"
 _APIKEY_SEGMENT = re.compile(r"/(apikey|apiKey|apiKeys)(?=/|$)")
 
@@ -49,7 +51,7 @@ class MockMiddleware:
             self._normalise_rancher(scope)
         else:
             self._normalise_portainer(scope)
-        await self.app(scope, receive, send)
+        await traffic.observe(self.runtime, self.app, scope, receive, send)  # journal, faults
 
     @staticmethod
     def _normalise_rancher(scope: Scope) -> None:

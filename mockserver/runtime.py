@@ -9,6 +9,8 @@ from connexion.context import scope as _request_scope
 from mockserver import seed as seeding
 from mockserver.auth import Authenticator, Identity
 from mockserver.config import MockConfig
+from mockserver.faults import Faults
+from mockserver.journal import Journal
 from mockserver.portainer.backend import PortainerBackend
 from mockserver.ratelimit import RateLimiter
 from mockserver.state import Store
@@ -26,12 +28,22 @@ class Runtime:
         self.portainer = PortainerBackend(self.store, self.authenticator, self.limiter)
         self.rancher: Any = None  # set by the Rancher family when it is installed
         self.control: Any = None  # the /__mock__ control API, when switched on
+        self.journal = Journal()  # every contract request, without bodies or secrets
+        self.faults = Faults()  # injected latency, error statuses and dropped connections
 
-    def reset(self) -> None:
-        """Back to the seeded state; issued JWTs stay valid if their user still exists."""
+    def reset(self, *, journal: bool = False, faults: bool = False) -> None:
+        """Back to the seeded state; issued JWTs stay valid if their user still exists.
+
+        The journal and the fault rules are kept unless asked for: they describe the test, not the
+        data, and a test that resets mid-way can still assert on what was called before.
+        """
         self.store.reset()
         if self.limiter is not None:
             self.limiter.clear()
+        if journal:
+            self.journal.clear()
+        if faults:
+            self.faults.clear()
 
 
 def current() -> Runtime:

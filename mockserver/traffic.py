@@ -1,0 +1,181 @@
+"""Every contract request passes here: the fault rules first, then the app; then a journal entry.
+
+Also the control API's routes for both:
+
+GET    /__mock__/requests   the journal (filters: method, path glob, status, username, credential)
+DELETE /__mock__/requests   empty the journal (204)
+GET    /__mock__/faults     the active fault rules
+POST   /__mock__/faults     add a rule (JSON, see faults.Faults.add_json); 201 with the rule
+DELETE /__mock__/faults     remove every rule, or one with ?id=N (204)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockserver.errors import MockError
+from mockserver.faults import Fault, FaultError
+from mockserver.http_errors import is_rancher, render
+from mockserver.journal import TOKEN_INFO_SLOT, caller_from, presented_credential
+
+
+class ConnectionDropped(ConnectionError):
+    """Raised for a `drop` fault when the server offers no way to close the connection."""
+
+
+async def observe(runtime: Any, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Serve one request through `app`, applying the first matching fault, and journal it."""
+    journal, faults = runtime.journal, runtime.faults
+    started, clock = time.time(), time.perf_counter()
+    journal_generation, faults_generation = journal.generation, faults.generation
+    state = scope.setdefault("state", {})
+    state[TOKEN_INFO_SLOT] = None
+    status: int | None = None
+
+    async def watch(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        await send(message)
+
+    fault = faults.take(scope["method"], scope["path"])
+    try:
+        if fault is None:
+            await app(scope, receive, watch)
+        else:
+            await _apply(fault, faults, faults_generation, app, scope, receive, watch)
+    finally:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        journal.record(
+            started=started,
+            method=scope["method"],
+            path=scope["path"],
+            query=scope.get("query_string", b""),
+            caller=caller_from(
+                presented_credential(headers, rancher=is_rancher(scope["path"])),
+                state.get(TOKEN_INFO_SLOT),
+            ),
+            status=status,
+            duration_ms=(time.perf_counter() - clock) * 1000,
+            fault=fault.describe() if fault else None,
+            generation=journal_generation,
+        )
+
+
+async def _apply(
+    fault: Fault,
+    faults: Any,
+    generation: int,
+    app: ASGIApp,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+) -> None:
+    if fault.latency and not await faults.wait(fault.latency, generation):
+        # Cleared (or reset between tests) while waiting: never let the request land late.
+        await drop_connection(receive)
+        return
+    if fault.drop:
+        await drop_connection(receive)
+    elif fault.status is not None:
+        await send_error(send, fault.error(scope["path"]), fault.headers)
+    else:
+        await app(scope, receive, send)
+
+
+async def drop_connection(receive: Receive) -> None:
+    """Close the client's connection without an answer.
+
+    ASGI has no message for this; under uvicorn the transport is reached through the request's
+    `receive` callable. Elsewhere (an in-process test client) ConnectionDropped is raised instead.
+    """
+    cycle = getattr(receive, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is None:
+        raise ConnectionDropped("fault injection: connection dropped")
+    transport.close()
+    for _ in range(100):  # let the server see the loss, so it does not try to answer 500
+        if getattr(cycle, "disconnected", True):
+            break
+        await asyncio.sleep(0)
+
+
+async def send_error(send: Send, error: MockError, extra_headers: dict[str, str]) -> None:
+    response = render(error, extra_headers)
+    body = response.body.encode() if isinstance(response.body, str) else bytes(response.body)
+    headers = [(k.lower().encode(), v.encode()) for k, v in (response.headers or {}).items()]
+    if not any(name == b"content-type" for name, _ in headers):
+        headers.append((b"content-type", str(response.content_type).encode()))
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+# -- the control API's routes
+def _query(scope: Scope) -> dict[str, str]:
+    raw = scope.get("query_string", b"").decode("latin-1")
+    return {name: values[-1] for name, values in parse_qs(raw).items()}
+
+
+def _bad_request(details: str) -> tuple[int, Any]:
+    return 400, {"message": "Invalid request", "details": details}
+
+
+class TrafficControl:
+    """Journal and fault routes of the control API, bound to one runtime."""
+
+    def __init__(self, runtime: Any) -> None:
+        self.runtime = runtime
+
+    def install(self, control: Any) -> None:
+        control.route("GET", "/requests", self.list_requests)
+        control.route("DELETE", "/requests", self.clear_requests)
+        control.route("GET", "/faults", self.list_faults)
+        control.route("POST", "/faults", self.add_fault)
+        control.route("DELETE", "/faults", self.remove_faults)
+
+    async def list_requests(self, scope: Scope, body: bytes) -> tuple[int, Any]:
+        query = _query(scope)
+        status = query.get("status")
+        if status is not None and not status.isdigit():
+            return _bad_request("status must be an integer")
+        entries = self.runtime.journal.entries(
+            query.get("method"),
+            query.get("path"),
+            status=int(status) if status is not None else None,
+            username=query.get("username"),
+            credential=query.get("credential"),
+        )
+        return 200, [entry.to_json() for entry in entries]
+
+    async def clear_requests(self, scope: Scope, body: bytes) -> tuple[int, Any]:
+        self.runtime.journal.clear()
+        return 204, None
+
+    async def list_faults(self, scope: Scope, body: bytes) -> tuple[int, Any]:
+        return 200, [rule.to_json() for rule in self.runtime.faults.rules()]
+
+    async def add_fault(self, scope: Scope, body: bytes) -> tuple[int, Any]:
+        try:
+            rule = self.runtime.faults.add_json(json.loads(body or b"null"))
+        except ValueError as exc:  # FaultError, or a body that is not JSON
+            detail = str(exc) if isinstance(exc, FaultError) else f"Invalid JSON: {exc}"
+            return _bad_request(detail)
+        return 201, rule.to_json()
+
+    async def remove_faults(self, scope: Scope, body: bytes) -> tuple[int, Any]:
+        rule_id = _query(scope).get("id")
+        if rule_id is None:
+            self.runtime.faults.clear()
+            return 204, None
+        if not rule_id.isdigit():
+            return _bad_request("id must be an integer")
+        if not self.runtime.faults.remove(int(rule_id)):
+            return 404, {"message": "Not found", "details": f"No fault rule {rule_id}"}
+        return 204, None
