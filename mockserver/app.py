@@ -21,7 +21,7 @@ from mockserver.http_errors import AllowedMethods, ErrorTranslator
 from mockserver.middleware import MockMiddleware
 from mockserver.runtime import Runtime
 from mockserver.spec import load_spec
-from mockserver.validation import ContractBodyValidator, ContractResponseValidator
+from mockserver.validation import validator_classes
 
 DOCS_PATH = "/api/docs"
 SPEC_URL = "/api/openapi.json"
@@ -91,10 +91,11 @@ def create_app(config: MockConfig | None = None) -> MockMiddleware:
         if install is not None:
             install(runtime)
     spec = build_spec(config)
+    body_validator, response_validator = validator_classes()
     validators = {
         **VALIDATOR_MAP,
-        "body": {**VALIDATOR_MAP["body"], "application/json": ContractBodyValidator},
-        "response": {**VALIDATOR_MAP["response"], "application/json": ContractResponseValidator},
+        "body": {**VALIDATOR_MAP["body"], "application/json": body_validator},
+        "response": {**VALIDATOR_MAP["response"], "application/json": response_validator},
     }
     app = connexion.AsyncApp(__name__, jsonifier=_compact_json())
     app.add_api(

@@ -1,16 +1,20 @@
 """Request and response body validation, plugged into Connexion.
 
 Request bodies: invalid JSON (including bytes that are not UTF-8) and schema violations raise
-`BodyError`, which each API family turns into its own error. Schemas are compiled once per
-operation with jsonschema-rs.
+`BodyError`, which each API family turns into its own error. Schemas are compiled with
+jsonschema-rs once per operation: Connexion builds a validator object per request, so the
+compiled schemas live in a `SchemaCache` shared by every request of one app.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 import jsonschema_rs
+import orjson
 from connexion.exceptions import NonConformingResponseBody
 from connexion.validators import JSONRequestBodyValidator, JSONResponseBodyValidator
 
@@ -27,7 +31,50 @@ class BodyError(Exception):
 
 def _compile(schema: dict[str, Any]) -> Any:
     # Connexion hands over OpenAPI 3.0 schemas with refs resolved; Draft 4 matches its semantics.
+    # It also attaches the whole `components` section; without a $ref left it is dead weight.
+    if "components" in schema and not _has_ref(schema):
+        schema = {k: v for k, v in schema.items() if k != "components"}
     return jsonschema_rs.Draft4Validator(_nullable_to_jsonschema(schema))
+
+
+def _has_ref(schema: Any) -> bool:
+    """True when a `$ref` is left anywhere outside the attached `components`."""
+    if isinstance(schema, dict):
+        return "$ref" in schema or any(
+            _has_ref(v) for k, v in schema.items() if k != "components"
+        )
+    if isinstance(schema, list):
+        return any(_has_ref(v) for v in schema)
+    return False
+
+
+class SchemaCache:
+    """Compiled validators of one app, keyed by the schema object Connexion passes.
+
+    Connexion hands the same schema object for an operation's body or status on every request,
+    so each schema is compiled on its first use and never again. The schema is kept alongside so
+    its id cannot be reused by another object.
+    """
+
+    def __init__(self) -> None:
+        self._compiled: dict[int, tuple[dict[str, Any], Any]] = {}
+
+    def get(self, schema: dict[str, Any]) -> Any:
+        hit = self._compiled.get(id(schema))
+        if hit is not None and hit[0] is schema:
+            return hit[1]
+        compiled = _compile(schema)
+        self._compiled[id(schema)] = (schema, compiled)
+        return compiled
+
+
+def validator_classes() -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """The (request body, response body) validator factories of one app, sharing one cache."""
+    cache = SchemaCache()
+    return (
+        functools.partial(ContractBodyValidator, cache=cache),
+        functools.partial(ContractResponseValidator, cache=cache),
+    )
 
 
 def _nullable_to_jsonschema(schema: Any) -> Any:
@@ -54,15 +101,17 @@ def _nullable_to_jsonschema(schema: Any) -> Any:
 
 
 def _first_error(validator: Any, instance: Any) -> Any:
+    if validator.is_valid(instance):  # the common case, without building error objects
+        return None
     return next(iter(validator.iter_errors(instance)), None)
 
 
 class ContractBodyValidator(JSONRequestBodyValidator):
     """JSON request bodies: parse leniently as UTF-8, validate with a compiled schema."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, cache: SchemaCache | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._compiled = _compile(self._schema)
+        self._compiled = cache.get(self._schema) if cache is not None else _compile(self._schema)
 
     async def _parse(self, stream: Any, scope: Any) -> Any:
         raw = b"".join([message async for message in stream])
@@ -94,9 +143,20 @@ class ContractBodyValidator(JSONRequestBodyValidator):
 class ContractResponseValidator(JSONResponseBodyValidator):
     """JSON response bodies, validated with a schema compiled once."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, cache: SchemaCache | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._compiled = _compile(self._schema)
+        self._compiled = cache.get(self._schema) if cache is not None else _compile(self._schema)
+
+    def _parse(self, stream: Any) -> Any:
+        raw = b"".join(stream)
+        if not raw:
+            return None
+        try:
+            if self._encoding.lower().replace("-", "") == "utf8":
+                return orjson.loads(raw)
+            return json.loads(raw.decode(self._encoding))
+        except ValueError as exc:
+            raise NonConformingResponseBody(str(exc)) from None
 
     def _validate(self, body: Any) -> None:
         error = _first_error(self._compiled, body)
