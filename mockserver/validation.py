@@ -40,9 +40,7 @@ def _compile(schema: dict[str, Any]) -> Any:
 def _has_ref(schema: Any) -> bool:
     """True when a `$ref` is left anywhere outside the attached `components`."""
     if isinstance(schema, dict):
-        return "$ref" in schema or any(
-            _has_ref(v) for k, v in schema.items() if k != "components"
-        )
+        return "$ref" in schema or any(_has_ref(v) for k, v in schema.items() if k != "components")
     if isinstance(schema, list):
         return any(_has_ref(v) for v in schema)
     return False
