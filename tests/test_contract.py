@@ -92,8 +92,6 @@ NOT_MODELS = {
     "StackStatus": "an enum (portainer.StackStatus), checked where it is used",
     "AccessPolicies": "a map (portainer.UserAccessPolicies), checked where it is used",
     "AuthenticationMethod": "an enum (portainer.AuthenticationMethod), checked where it is used",
-    "FeatureFlags": "a map (map[featureflags.Feature]bool), checked where it is used",
-    "AuthenticationMethod": "an enum (portainer.AuthenticationMethod), checked where it is used",
     "FeatureFlags": "a map of booleans (FeatureFlagSettings, Features), checked where it is used",
     "PublicEdgeSettings": "the real publicSettingsResponse types Edge as a bare object; fields from CE 2.23's source",
 }
