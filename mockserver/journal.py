@@ -151,15 +151,13 @@ def caller_from(credential: str | None, token_info: Any) -> Caller | None:
             username=who.username,
             user_id=who.user_id,
         )
-    key = token_info.get("key")
-    access_key = token_info.get("access_key") or getattr(key, "public_value", None)
-    account_id = token_info.get("account_id") or getattr(key, "account_id", None)
-    if access_key is not None or account_id is not None:  # Rancher
+    rancher = token_info.get("rancher")
+    if rancher is not None:  # mockserver.rancher.backend.Caller
         return Caller(
             credential=credential or "basic",
             authenticated=True,
-            access_key=None if access_key is None else str(access_key),
-            account_id=None if account_id is None else str(account_id),
+            access_key=getattr(rancher, "access_key", None),
+            account_id=getattr(rancher, "account_id", None),
         )
     return Caller(credential) if credential else None
 

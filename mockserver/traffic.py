@@ -49,7 +49,7 @@ async def observe(runtime: Any, app: ASGIApp, scope: Scope, receive: Receive, se
         if fault is None:
             await app(scope, receive, watch)
         else:
-            await _apply(fault, faults, faults_generation, app, scope, receive, watch)
+            await _apply(fault, faults, faults_generation, app, scope, receive, send, watch)
     finally:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         journal.record(
@@ -75,27 +75,30 @@ async def _apply(
     app: ASGIApp,
     scope: Scope,
     receive: Receive,
+    server_send: Send,
     send: Send,
 ) -> None:
+    """Act on one request; `server_send` is the server's own, `send` the journal's watch on it."""
     if fault.latency and not await faults.wait(fault.latency, generation):
         # Cleared (or reset between tests) while waiting: never let the request land late.
-        await drop_connection(receive)
+        await drop_connection(receive, server_send)
         return
     if fault.drop:
-        await drop_connection(receive)
+        await drop_connection(receive, server_send)
     elif fault.status is not None:
         await send_error(send, fault.error(scope["path"]), fault.headers)
     else:
         await app(scope, receive, send)
 
 
-async def drop_connection(receive: Receive) -> None:
+async def drop_connection(receive: Receive, send: Send) -> None:
     """Close the client's connection without an answer.
 
     ASGI has no message for this; under uvicorn the transport is reached through the request's
-    `receive` callable. Elsewhere (an in-process test client) ConnectionDropped is raised instead.
+    own `send` or `receive` (methods of its request cycle). Elsewhere (an in-process test client)
+    ConnectionDropped is raised instead.
     """
-    cycle = getattr(receive, "__self__", None)
+    cycle = getattr(send, "__self__", None) or getattr(receive, "__self__", None)
     transport = getattr(cycle, "transport", None)
     if transport is None:
         raise ConnectionDropped("fault injection: connection dropped")
