@@ -1,0 +1,439 @@
+"""Portainer's rules as plain Python: no server, no HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockserver import secrets
+from mockserver.auth import Authenticator, Identity
+from mockserver.durations import parse_go_duration
+from mockserver.errors import PortainerError
+from mockserver.portainer import permissions
+from mockserver.portainer.backend import PortainerBackend
+from mockserver.portainer.settings import is_url, validate
+from mockserver.portainer.stacks import normalise_name, parse_filters
+from mockserver.ratelimit import RateLimiter
+from mockserver.seed import build, load_scenario
+from mockserver.state import ResourceControl, Store
+
+ADMIN = Identity(1, "admin", 1, "apikey")
+ALICE = Identity(2, "alice", 2, "apikey")  # granted environment 2 ("production")
+BOB = Identity(3, "bob", 2, "apikey")  # granted nothing
+
+
+class Clock:
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(clock: Clock) -> Store:
+    return Store(build(42, load_scenario(None)).state, clock=clock)
+
+
+@pytest.fixture
+def backend(store: Store) -> PortainerBackend:
+    return PortainerBackend(store, Authenticator(store), None)
+
+
+def error_of(call, *args, **kwargs) -> PortainerError:  # type: ignore[no-untyped-def]
+    with pytest.raises(PortainerError) as caught:
+        call(*args, **kwargs)
+    return caught.value
+
+
+# -- primitives
+def test_passwords_are_salted_hashes_checked_in_constant_time() -> None:
+    first, second = secrets.hash_password("s3cret"), secrets.hash_password("s3cret")
+    assert first != second and "s3cret" not in first
+    assert secrets.check_password("s3cret", first)
+    assert not secrets.check_password("s3cre", first)
+    assert not secrets.check_password("s3cret", None)
+
+
+def test_token_digest_is_base64_sha256_of_the_raw_token() -> None:
+    assert secrets.token_digest("ptr_abc") == "MjoL52VjrmXhhlw7KR6c1LnWuaUeUJNfp4YhHwNP5LI="
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("8h", 28800), ("1h30m", 5400), ("0", 0), ("1.5s", 1.5), ("-2m", -120), ("300ms", 0.3)],
+)
+def test_go_durations(text: str, seconds: float) -> None:
+    assert parse_go_duration(text) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("text", ["", "8", "h", "8 h", "1x", "1h30", "--1s", "abc"])
+def test_invalid_go_durations(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_go_duration(text)
+
+
+def test_rate_limiter_bursts_refills_and_bans() -> None:
+    clock = Clock(0.0)
+    limiter = RateLimiter(burst=3, refill_per_second=1, ban_seconds=60, clock=clock)
+    assert [limiter.allow("1.2.3.4") for _ in range(3)] == [True, True, True]
+    clock.now = 1.0  # one token back
+    assert limiter.allow("1.2.3.4")
+    assert not limiter.allow("1.2.3.4")  # empty: banned
+    clock.now = 30.0
+    assert not limiter.allow("1.2.3.4")  # still banned, even though the bucket refilled
+    assert limiter.allow("5.6.7.8")  # other addresses are not affected
+    clock.now = 62.0
+    assert limiter.allow("1.2.3.4")
+
+
+# -- names and filters
+@pytest.mark.parametrize(
+    ("name", "normalised"),
+    [("My App!", "myapp"), ("web-01_prod", "web-01_prod"), ("Ünïcode", "ncode"), ("!!!", "")],
+)
+def test_stack_names_are_normalised(name: str, normalised: str) -> None:
+    assert normalise_name(name) == normalised
+
+
+def test_filters_must_be_a_json_object() -> None:
+    assert parse_filters('{"EndpointID": 2}') == {"EndpointID": 2}
+    assert parse_filters(None) == {}
+    for bad in (
+        "{",
+        "[1]",
+        '{"EndpointID": "2"}',
+        '{"SwarmID": 1}',
+        '{"IncludeOrphanedStacks": 1}',
+    ):
+        assert error_of(parse_filters, bad).status_code == 400
+
+
+# -- permissions
+def test_resource_control_rules() -> None:
+    private = ResourceControl(id=1, resource_id="2_x", user_accesses=[2])
+    admins_only = ResourceControl(id=2, resource_id="2_y", administrators_only=True)
+    public = ResourceControl(id=3, resource_id="2_z", public=True)
+    assert permissions.resource_control_grants(ALICE, private)
+    assert not permissions.resource_control_grants(BOB, private)
+    assert not permissions.resource_control_grants(ALICE, admins_only)
+    assert permissions.resource_control_grants(ADMIN, admins_only)
+    assert permissions.resource_control_grants(BOB, public)
+    assert not permissions.resource_control_grants(ALICE, None)
+    assert permissions.resource_control_grants(ADMIN, None)
+
+
+def test_token_permissions() -> None:
+    assert permissions.may_create_token(ALICE, 2)
+    assert not permissions.may_create_token(ADMIN, 2)  # administrators too: only for oneself
+    assert permissions.may_revoke_token(ADMIN, 2) and permissions.may_revoke_token(ALICE, 2)
+    assert not permissions.may_revoke_token(BOB, 2)
+
+
+def test_token_listing_permissions(store: Store) -> None:
+    admin_user, alice_user = store.state.users[1], store.state.users[2]
+    assert permissions.may_list_tokens(ADMIN, alice_user)
+    assert permissions.may_list_tokens(ALICE, alice_user)
+    assert not permissions.may_list_tokens(BOB, alice_user)
+    assert not permissions.may_list_tokens(Identity(9, "other-admin", 1, "jwt"), admin_user)
+
+
+def test_environment_grant(store: Store) -> None:
+    production, local = store.state.environments[2], store.state.environments[1]
+    assert permissions.may_use_environment(ALICE, production)
+    assert not permissions.may_use_environment(ALICE, local)
+    assert not permissions.may_use_environment(BOB, production)
+    assert permissions.may_use_environment(ADMIN, local)
+
+
+# -- authentication
+def test_jwt_round_trip_expiry_and_revocation(store: Store, clock: Clock) -> None:
+    auth = Authenticator(store)
+    token = auth.issue_jwt(store.state.users[2])
+    headers = {"authorization": f"Bearer {token}"}
+    assert auth.authenticate(headers, {}).username == "alice"
+    assert auth.authenticate({"authorization": token}, {}).user_id == 2  # bare token too
+    clock.now += 8 * 3600 + 1  # UserSessionTimeout 8h by default
+    assert error_of(auth.authenticate, headers, {}).message == "Invalid JWT token"
+    clock.now -= 8 * 3600
+    assert auth.revoke_jwt(token)
+    assert error_of(auth.authenticate, headers, {}).status_code == 401
+
+
+def test_jwt_from_another_server_is_refused(store: Store) -> None:
+    token = Authenticator(store).issue_jwt(store.state.users[1])
+    error = error_of(Authenticator(store).authenticate, {"authorization": f"Bearer {token}"}, {})
+    assert (error.status_code, error.message) == (401, "Invalid JWT token")
+
+
+def test_missing_and_conflicting_credentials(store: Store) -> None:
+    auth = Authenticator(store)
+    missing = error_of(auth.authenticate, {}, {})
+    assert (missing.status_code, missing.message, missing.details) == (
+        401,
+        "A valid authorization token is missing",
+        "Unauthorized",
+    )
+    both = error_of(auth.authenticate, {"x-api-key": "ptr_x", "authorization": "Bearer y"}, {})
+    assert both.status_code == 403
+
+
+def test_access_token_lookup_updates_last_used_at_most_once_a_minute(
+    store: Store, clock: Clock, backend: PortainerBackend
+) -> None:
+    created = backend.users.create_token(
+        Identity(2, "alice", 2, "jwt"), 2, "laptop", "alice-password", "127.0.0.1"
+    )
+    raw, token_id = created["rawAPIKey"], created["apiKey"]["id"]
+    auth = Authenticator(store)
+    assert auth.authenticate({"x-api-key": raw}, {}).method == "apikey"
+    first = store.state.tokens[token_id].last_used
+    assert first == int(clock.now)
+    clock.now += 30
+    auth.authenticate({"x-api-key": raw}, {})
+    assert store.state.tokens[token_id].last_used == first
+    clock.now += 31
+    auth.authenticate({"x-api-key": raw}, {})
+    assert store.state.tokens[token_id].last_used == int(clock.now)
+
+
+# -- users and tokens
+def test_login(backend: PortainerBackend) -> None:
+    assert backend.users.login("ALICE", "alice-password", "a")  # user names are case-insensitive
+    for user, password in (("alice", "wrong"), ("nobody", "alice-password")):
+        error = error_of(backend.users.login, user, password, "a")
+        assert (error.status_code, error.message) == (422, "Invalid credentials")
+
+
+def test_login_is_rate_limited(store: Store) -> None:
+    backend = PortainerBackend(store, Authenticator(store), RateLimiter(burst=2, clock=Clock(0)))
+    backend.users.login("alice", "alice-password", "10.0.0.1")
+    backend.users.login("alice", "alice-password", "10.0.0.1")
+    error = error_of(backend.users.login, "alice", "alice-password", "10.0.0.1")
+    assert (error.status_code, error.message, error.details) == (
+        403,
+        "Access denied",
+        "Access denied to resource",
+    )
+
+
+def test_token_creation_rules(backend: PortainerBackend, store: Store) -> None:
+    alice_jwt = Identity(2, "alice", 2, "jwt")
+    create = backend.users.create_token
+    assert error_of(create, alice_jwt, 2, "", "alice-password", "a").status_code == 400
+    assert error_of(create, alice_jwt, 2, "   ", "alice-password", "a").details.endswith(
+        "whitespaces"
+    )
+    assert error_of(create, alice_jwt, 2, "x" * 128, "alice-password", "a").status_code == 400
+    assert error_of(create, alice_jwt, 2, "ok", "wrong", "a").status_code == 403
+    assert error_of(create, Identity(1, "admin", 1, "jwt"), 2, "ok", "x", "a").message == (
+        "Permission denied to create user access token"
+    )
+    created = create(alice_jwt, 2, "é" * 127, "alice-password", "a")
+    raw = created["rawAPIKey"]
+    assert raw.startswith("ptr_") and len(raw) == 48
+    assert created["apiKey"]["prefix"] == raw[:7]
+    stored = store.state.tokens[created["apiKey"]["id"]]
+    assert stored.digest == secrets.token_digest(raw) and raw not in repr(stored)
+
+
+def test_token_listing_never_shows_raw_token_or_digest(backend: PortainerBackend) -> None:
+    created = backend.users.create_token(
+        Identity(2, "alice", 2, "jwt"), 2, "laptop", "alice-password", "a"
+    )
+    listed = backend.users.list_tokens(ADMIN, 2)
+    assert created["rawAPIKey"] not in repr(listed)
+    assert all("digest" not in token for token in listed)
+    assert error_of(backend.users.list_tokens, BOB, 2).status_code == 403
+    assert error_of(backend.users.list_tokens, ADMIN, 999).status_code == 404
+
+
+def test_token_revocation(backend: PortainerBackend, store: Store) -> None:
+    alice_token = next(t for t in store.state.tokens.values() if t.user_id == 2)
+    assert error_of(backend.users.delete_token, BOB, 2, alice_token.id).status_code == 403
+    assert error_of(backend.users.delete_token, ADMIN, 2, 999).status_code == 404
+    admin_token = next(t for t in store.state.tokens.values() if t.user_id == 1)
+    assert error_of(backend.users.delete_token, ADMIN, 2, admin_token.id).message == (
+        "Permission denied to remove api-key"
+    )
+    backend.users.delete_token(ADMIN, 2, alice_token.id)
+    assert store.token_by_digest(alice_token.digest) is None
+
+
+def test_user_rules(backend: PortainerBackend, store: Store) -> None:
+    users = backend.users
+    assert error_of(users.create_user, ALICE, "carol", "long-enough-pw", 2).status_code == 403
+    assert error_of(users.create_user, ADMIN, "ALICE", "long-enough-pw", 2).status_code == 409
+    assert error_of(users.create_user, ADMIN, "carol", "short", 2).status_code == 400
+    assert error_of(users.create_user, ADMIN, "ca rol", "long-enough-pw", 2).status_code == 400
+    carol = users.create_user(ADMIN, "carol", "long-enough-pw", 2)
+    assert "Password" not in carol and carol["Role"] == 2
+    assert error_of(users.get_user, BOB, carol["Id"]).status_code == 403
+    assert (
+        error_of(users.delete_user, ADMIN, 1).message == "Cannot remove the initial admin account"
+    )
+    users.delete_user(ADMIN, 2)
+    assert all(t.user_id != 2 for t in store.state.tokens.values())  # their tokens go too
+
+
+# -- environments
+def test_environment_listing_and_grants(backend: PortainerBackend) -> None:
+    envs = backend.environments
+    page, total, available = envs.list_environments(ALICE)
+    assert [e["Name"] for e in page] == ["production"] and total == available == 1
+    assert page[0]["UserAccessPolicies"] is None
+    assert error_of(envs.get_environment, BOB, 2).status_code == 403
+    envs.update_environment(ADMIN, 1, {"UserAccessPolicies": {"3": {"RoleId": 0}}})
+    assert envs.get_environment(BOB, 1)["Id"] == 1  # takes effect at once
+    envs.update_environment(ADMIN, 1, {"UserAccessPolicies": {}})
+    assert error_of(envs.get_environment, BOB, 1).status_code == 403
+    assert error_of(envs.update_environment, ALICE, 2, {"Name": "x"}).status_code == 403
+    assert error_of(envs.update_environment, ADMIN, 1, {"Name": "production"}).status_code == 409
+
+
+# -- stacks
+def test_stack_creation_and_resource_control(backend: PortainerBackend) -> None:
+    stacks = backend.stacks
+    body = {"Name": "My Web!", "StackFileContent": "services: {}\n"}
+    mine = stacks.create_stack(ALICE, 2, body, swarm=False)
+    assert mine["Name"] == "myweb" and mine["CreatedBy"] == "alice"
+    assert mine["ResourceControl"]["UserAccesses"] == [{"UserId": 2, "AccessLevel": 1}]
+    conflict = error_of(stacks.create_stack, ADMIN, 2, {**body, "Name": "MYWEB"}, swarm=False)
+    assert (conflict.status_code, conflict.message) == (
+        409,
+        "A stack with the normalized name 'myweb' already exists",
+    )
+    assert stacks.create_stack(ADMIN, 1, body, swarm=False)["ResourceControl"]["AdministratorsOnly"]
+    assert error_of(stacks.create_stack, BOB, 2, body, swarm=False).message == (
+        "Permission denied to access environment"
+    )
+    assert error_of(
+        stacks.create_stack, ALICE, 2, {"Name": "", "StackFileContent": "x"}, swarm=False
+    ).details == ("Invalid stack name")
+    assert error_of(
+        stacks.create_stack, ALICE, 2, {"Name": "s", "StackFileContent": "x"}, swarm=True
+    ).details == ("Invalid Swarm ID")
+
+
+def test_standard_users_see_only_what_resource_control_grants(
+    backend: PortainerBackend, store: Store
+) -> None:
+    visible = backend.stacks.list_stacks(ALICE, None)
+    assert visible and all(s["ResourceControl"]["UserAccesses"][0]["UserId"] == 2 for s in visible)
+    admin_stack = next(
+        s for s in store.state.stacks.values() if s.created_by == "admin" and s.endpoint_id == 2
+    )
+    assert (
+        error_of(backend.stacks.get_stack, ALICE, admin_stack.id).message
+        == "Access denied to resource"
+    )
+    assert len(backend.stacks.list_stacks(ADMIN, None)) == len(store.state.stacks)
+
+
+def test_item_routes_need_the_environment_too(backend: PortainerBackend) -> None:
+    created = backend.stacks.create_stack(
+        ALICE, 2, {"Name": "api", "StackFileContent": "x"}, swarm=False
+    )
+    backend.environments.update_environment(ADMIN, 2, {"UserAccessPolicies": {}})
+    assert [s["Id"] for s in backend.stacks.list_stacks(ALICE, None)].count(created["Id"]) == 1
+    assert error_of(backend.stacks.get_stack, ALICE, created["Id"]).message == (
+        "Permission denied to access environment"
+    )
+
+
+def test_list_filters_follow_portainer(backend: PortainerBackend, store: Store) -> None:
+    by_env = backend.stacks.list_stacks(ADMIN, '{"EndpointID": 3}')
+    assert by_env and all(s["EndpointId"] == 3 and s["Type"] == 2 for s in by_env)
+    swarm_id = store.state.environments[3].swarm_id
+    by_swarm = backend.stacks.list_stacks(ADMIN, f'{{"SwarmID": "{swarm_id}"}}')
+    assert by_swarm and all(s["Type"] == 1 for s in by_swarm)
+    assert (
+        error_of(backend.stacks.list_stacks, ALICE, '{"IncludeOrphanedStacks": true}').status_code
+        == 403
+    )
+
+
+def test_update_start_stop_delete(backend: PortainerBackend, store: Store, clock: Clock) -> None:
+    stacks = backend.stacks
+    created = stacks.create_stack(ALICE, 2, {"Name": "api", "StackFileContent": "x"}, swarm=False)
+    stack_id = created["Id"]
+    assert error_of(stacks.start_stack, ALICE, stack_id, 2).message == "Stack is already active"
+    assert stacks.stop_stack(ALICE, stack_id, 2)["Status"] == 2
+    assert error_of(stacks.stop_stack, ALICE, stack_id, 2).message == "Stack is already inactive"
+    clock.now += 100
+    updated = stacks.update_stack(
+        ADMIN, stack_id, 2, {"StackFileContent": "y", "Env": [{"name": "A", "value": "1"}]}
+    )
+    assert (updated["UpdatedBy"], updated["UpdateDate"], updated["Status"]) == (
+        "admin",
+        int(clock.now),
+        1,
+    )
+    assert updated["CreatedBy"] == "alice" and updated["CreationDate"] == created["CreationDate"]
+    assert updated["ResourceControl"] is None  # Portainer answers with the stored stack
+    assert stacks.get_stack_file(ALICE, stack_id) == {"StackFileContent": "y"}
+    assert (
+        error_of(stacks.update_stack, ALICE, stack_id, 1, {"StackFileContent": "z"}).status_code
+        == 403
+    )
+    assert (
+        error_of(stacks.delete_stack, ALICE, stack_id, 1).message
+        == "Permission denied to remove orphaned stack"
+    )
+    stacks.delete_stack(ALICE, stack_id, 2)
+    assert stack_id not in store.state.stacks
+    assert error_of(stacks.get_stack, ADMIN, stack_id).status_code == 404
+
+
+# -- settings
+def test_settings_validation() -> None:
+    validate({"UserSessionTimeout": "1h", "LogoURL": "https://example.com/logo.png"})
+    cases = {
+        "AuthenticationMethod": 4,
+        "LogoURL": "not a url",
+        "TemplatesURL": "http://",
+        "UserSessionTimeout": "forever",
+        "KubeconfigExpiry": "1d",
+        "SnapshotInterval": "5",
+        "OAuthSettings": {"AuthStyle": 3},
+    }
+    for key, value in cases.items():
+        assert error_of(validate, {key: value}).status_code == 400, key
+
+
+def test_url_check() -> None:
+    assert is_url("example.com") and is_url("https://charts.bitnami.com/bitnami")
+    assert not is_url("") and not is_url("a b") and not is_url("http://localhost:0")
+
+
+def test_settings_are_for_administrators_and_hide_secrets(
+    backend: PortainerBackend, store: Store
+) -> None:
+    settings = backend.settings
+    denied = error_of(settings.get_settings, ALICE)
+    assert (denied.status_code, denied.message, denied.details) == (
+        403,
+        "Access denied",
+        "Unauthorized",
+    )
+    updated = settings.update_settings(
+        ADMIN,
+        {
+            "UserSessionTimeout": "1h",
+            "LDAPSettings": {"Password": "ldap-secret", "URL": "ldap:389"},
+        },
+    )
+    assert updated["UserSessionTimeout"] == "1h" and updated["LDAPSettings"]["URL"] == "ldap:389"
+    assert "ldap-secret" not in repr(updated) and "ldap-secret" not in repr(
+        backend.settings.public_settings()
+    )
+    assert store.state.settings.ldap_password == "ldap-secret"
+    settings.update_settings(ADMIN, {"LDAPSettings": {"Password": ""}})
+    assert (
+        store.state.settings.ldap_password == "ldap-secret"
+    )  # an empty secret keeps the stored one
+    assert updated["EnableTelemetry"] is False  # absent keys keep their value
