@@ -11,6 +11,7 @@ from connexion.context import _scope as _connexion_scope
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import traffic
+from mockserver.rancher.wire import RancherWire
 
 RANCHER_PREFIX = "/v2-beta"
 _APIKEY_SEGMENT = re.compile(r"/(apikey|apiKey|apiKeys)(?=/|$)")
@@ -33,6 +34,7 @@ class MockMiddleware:
     def __init__(self, app: ASGIApp, runtime: Any) -> None:
         self.app = app
         self.runtime = runtime
+        self._rancher_app = RancherWire(app)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -47,11 +49,13 @@ class MockMiddleware:
         if control is not None and path.startswith(control.prefix):
             await control(scope, receive, send)
             return
+        app = self.app
         if path.startswith(RANCHER_PREFIX):
             self._normalise_rancher(scope)
+            app = self._rancher_app  # body before auth, charset on answers (rancher/wire.py)
         else:
             self._normalise_portainer(scope)
-        await traffic.observe(self.runtime, self.app, scope, receive, send)  # journal, faults
+        await traffic.observe(self.runtime, app, scope, receive, send)  # journal, faults
 
     @staticmethod
     def _normalise_rancher(scope: Scope) -> None:

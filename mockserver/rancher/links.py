@@ -1,0 +1,75 @@
+"""Rancher's URLs, as gdapi's DefaultUrlBuilder makes them.
+
+Resource, collection, child and action links are absolute and entirely lower case (host and
+path included), and carry the request's sub-context (`/projects/{id}`) when the request came
+in through it. Action links put a slash before the query: `.../apikeys/1c3/?action=deactivate`.
+Sort, reverse-sort and next-page links are the request URL plus its query string with the one
+parameter replaced; their query part keeps its case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+VERSION = "v2-beta"
+
+
+@dataclass(frozen=True)
+class Links:
+    """Builds the links of one request.
+
+    `base` is the scheme and authority the client used (`http://localhost:9000`), `path` the
+    request path, `query` its parameters, `sub_context` `/projects/1a5` or empty.
+    """
+
+    base: str
+    path: str
+    query: Sequence[tuple[str, str]] = ()
+    sub_context: str = ""
+
+    def _url(self, *parts: str) -> str:
+        return "/".join((self.base.rstrip("/"), VERSION + self.sub_context, *parts)).lower()
+
+    # -- resources
+    def resource(self, plural: str, resource_id: str) -> str:
+        return self._url(plural, resource_id)
+
+    def child(self, plural: str, resource_id: str, name: str) -> str:
+        return self._url(plural, resource_id, name)
+
+    def action(self, plural: str, resource_id: str, name: str) -> str:
+        return self._url(plural, resource_id, f"?action={name}")
+
+    def collection(self, plural: str) -> str:
+        return self._url(plural)
+
+    def project(self, project_id: str) -> str:
+        """A project's own URL: projects are never addressed through a sub-context."""
+        return "/".join((self.base.rstrip("/"), VERSION, "projects", project_id)).lower()
+
+    def project_child(self, project_id: str, plural: str) -> str:
+        return f"{self.project(project_id)}/{plural.lower()}"
+
+    # -- the request's own collection
+    @property
+    def current(self) -> str:
+        """The request URL without its query string (a collection's `links.self`)."""
+        return (self.base.rstrip("/") + self.path).lower()
+
+    def with_param(self, name: str, value: str, *drop: str) -> str:
+        """The request URL with `name=value` appended after the query minus `name` and `drop`."""
+        removed = {name, *drop}
+        kept = [(k, v) for k, v in self.query if k not in removed]
+        query = urlencode([*kept, (name, value)])
+        return f"{self.current}?{query}"
+
+    def sort(self, field: str) -> str:
+        return self.with_param("sort", field, "order")
+
+    def reverse(self, order: str) -> str:
+        return self.with_param("order", order, "marker")
+
+    def next(self, offset: int) -> str:
+        return self.with_param("marker", f"m{offset}")

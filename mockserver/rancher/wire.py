@@ -1,0 +1,99 @@
+"""What Rancher does at the HTTP edge that Connexion cannot, as an ASGI wrapper that the mock's
+outer middleware puts around the app for Rancher paths.
+
+* Rancher parses the request body before it authenticates (gdapi's BodyParserRequestHandler runs
+  first): malformed JSON answers 400 `InvalidBodyContent` even without credentials. Connexion
+  checks credentials first, so the wrapper reads the body, answers malformed JSON itself and
+  replays the body to the app.
+* Rancher labels every JSON answer `application/json; charset=utf-8`. Connexion's response
+  validation accepts only the contract's bare `application/json`, so the wrapper adds the charset
+  after the app has answered.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockserver.errors import RancherError
+
+from . import errors
+
+CONTENT_TYPE = b"application/json; charset=utf-8"
+_WITH_BODY = ("POST", "PUT")
+
+
+class RancherWire:
+    """ASGI wrapper: body parsed before authentication; JSON answers labelled with a charset."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def labelled(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": _with_charset(message.get("headers", []))}
+            await send(message)
+
+        if scope["method"] not in _WITH_BODY:
+            await self.app(scope, receive, labelled)
+            return
+        raw, other = await _read(receive)
+        if _malformed(raw):
+            await _answer(send, errors.invalid_body_content())
+            return
+        pending: list[Message] = [{"type": "http.request", "body": raw, "more_body": False}]
+        pending += other
+
+        async def replay() -> Message:
+            return pending.pop(0) if pending else await receive()
+
+        await self.app(scope, replay, labelled)
+
+
+def _with_charset(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    return [
+        (
+            name,
+            CONTENT_TYPE
+            if name.lower() == b"content-type" and value == b"application/json"
+            else value,
+        )
+        for name, value in headers
+    ]
+
+
+async def _read(receive: Receive) -> tuple[bytes, list[Message]]:
+    chunks: list[bytes] = []
+    other: list[Message] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            other.append(message)  # e.g. a disconnect: pass it on after the body
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    return b"".join(chunks), other
+
+
+def _malformed(raw: bytes) -> bool:
+    if not raw.strip():
+        return False
+    try:
+        json.loads(raw)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError both are ValueErrors
+        return True
+    return False
+
+
+async def _answer(send: Send, error: RancherError) -> None:
+    payload = json.dumps(error.body(), separators=(",", ":")).encode()
+    headers = [(b"content-type", CONTENT_TYPE), (b"content-length", str(len(payload)).encode())]
+    await send({"type": "http.response.start", "status": error.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
