@@ -36,7 +36,7 @@ spec-check: install
 	fi
 
 unit: install
-	$(BIN)/pytest -q -n 2 tests
+	$(BIN)/pytest -q -n 2 tests examples
 
 test: lint spec-check unit
 
