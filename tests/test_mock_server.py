@@ -34,7 +34,8 @@ READS = [
 
 
 def answers(seed: int) -> list[bytes]:
-    app = create_app(MockConfig(seed=seed, rate_limit=False))
+    app = create_app(MockConfig(seed=seed, rate_limit=False, validate_responses=True))
+    app.runtime.store.clock = lambda: 1_800_000_000  # lastUsed is stamped with the clock
     token = app.runtime.seeded.accounts["admin"].tokens[0]
     with TestClient(app) as client:
         return [client.get(url, headers={"X-API-Key": token}).content for url in READS]
@@ -75,7 +76,7 @@ def test_default_scenario_has_what_the_issue_asks() -> None:
 
 
 def test_concurrent_creates_keep_every_record_and_unique_ids() -> None:
-    app = create_app(MockConfig(rate_limit=False))
+    app = create_app(MockConfig(rate_limit=False, validate_responses=True))
     token = app.runtime.seeded.accounts["alice"].tokens[0]
     before = len(app.runtime.store.state.stacks)
     ids: list[int] = []
@@ -103,7 +104,7 @@ def test_concurrent_creates_keep_every_record_and_unique_ids() -> None:
 
 
 def test_concurrent_duplicate_names_create_exactly_one() -> None:
-    app = create_app(MockConfig(rate_limit=False))
+    app = create_app(MockConfig(rate_limit=False, validate_responses=True))
     token = app.runtime.seeded.accounts["alice"].tokens[0]
     statuses: list[int] = []
 
@@ -140,7 +141,7 @@ def test_control_api_reset_and_state(client: TestClient, admin_key: str) -> None
 
 
 def test_control_api_can_be_switched_off() -> None:
-    with TestClient(create_app(MockConfig(control_api=False))) as client:
+    with TestClient(create_app(MockConfig(control_api=False, validate_responses=True))) as client:
         assert client.post("/__mock__/reset").status_code == 404
 
 

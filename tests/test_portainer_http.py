@@ -508,7 +508,7 @@ def test_response_validation_catches_a_drifting_answer(
 
 
 def test_rate_limiter_on_login() -> None:
-    app = create_app(MockConfig(rate_limit=True))
+    app = create_app(MockConfig(rate_limit=True, validate_responses=True))
     with TestClient(app) as client:
         statuses = [
             client.post("/api/auth", json={"username": "alice", "password": "x"}).status_code
@@ -516,3 +516,20 @@ def test_rate_limiter_on_login() -> None:
         ]
     assert statuses[:10] == [422] * 10
     assert statuses[-1] == 403
+
+
+def test_a_users_access_is_the_same_whichever_credential(
+    client: TestClient, alice_key: str
+) -> None:
+    jwt = login(client, "alice", "alice-password")
+    for url in (
+        "/api/stacks",
+        "/api/endpoints",
+        "/api/users/me",
+        "/api/settings",
+        "/api/endpoints/1",
+        "/api/users",
+    ):
+        by_token = client.get(url, headers=key(alice_key))
+        by_jwt = client.get(url, headers=bearer(jwt))
+        assert (by_token.status_code, by_token.json()) == (by_jwt.status_code, by_jwt.json()), url
