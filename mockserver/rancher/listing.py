@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from . import errors
+
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 3000  # the code's cap; the docs say 1000
 
@@ -22,6 +24,7 @@ ENUM_MODIFIERS = ("eq", "ne", "null", "notnull")
 ORDERED_MODIFIERS = ("eq", "ne", "lt", "lte", "gt", "gte", "null", "notnull")
 
 _MARKER = re.compile(r"m([0-9]+)")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -70,10 +73,12 @@ class Page:
 
 
 def parse_limit(text: str | None) -> int:
-    try:
-        limit = int(text) if text is not None else DEFAULT_LIMIT
-    except ValueError:
+    """The page size: an integer as Java's parseInt reads it (400 InvalidFormat otherwise)."""
+    if text is None:
         return DEFAULT_LIMIT
+    if _INTEGER.fullmatch(text) is None:
+        raise errors.invalid_format("limit")
+    limit = int(text)
     return MAX_LIMIT if limit <= 0 or limit > MAX_LIMIT else limit
 
 
