@@ -6,10 +6,12 @@ import importlib
 import json
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
 import connexion
+import orjson
 from connexion.exceptions import ResolverError
 from connexion.jsonifier import Jsonifier
 from connexion.options import SwaggerUIOptions
@@ -56,8 +58,28 @@ class _HandlerResolver(Resolver):
         raise ResolverError(f"no handler {name} for operation {operation_id}")
 
 
+class _OrjsonJsonifier(Jsonifier):
+    """Connexion's JSON encoder, on orjson: the same compact output as json.dumps with
+    separators=(",", ":") and ensure_ascii=False, several times faster, and as bytes (Starlette
+    sends bytes as they are)."""
+
+    _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_APPEND_NEWLINE
+
+    def __init__(self) -> None:
+        super().__init__(json)
+
+    def dumps(self, data: Any, **kwargs: Any) -> bytes:  # type: ignore[override]
+        return orjson.dumps(data, default=_encode_other, option=self._OPTIONS)
+
+
+def _encode_other(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def _compact_json() -> Jsonifier:
-    return Jsonifier(json, separators=(",", ":"), ensure_ascii=False)
+    return _OrjsonJsonifier()
 
 
 def build_spec(config: MockConfig) -> dict[str, Any]:

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from mockserver.state import AccessToken, Environment, ResourceControl, Settings, Stack, User
+
+
+def _copy(value: Any) -> Any:
+    """A copy of JSON-shaped data (dicts, lists, scalars), so views never share containers with
+    the state; several times faster than a deep copy, which counts on every stack of a list."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def user_view(user: User) -> dict[str, Any]:
@@ -48,8 +59,8 @@ def environment_view(env: Environment, show_policies: bool) -> dict[str, Any]:
         "Status": env.status,
         "ContainerEngine": env.container_engine,
         "TagIds": list(env.tag_ids),
-        "UserAccessPolicies": copy.deepcopy(env.user_policies) if show_policies else None,
-        "TeamAccessPolicies": copy.deepcopy(env.team_policies) if show_policies else None,
+        "UserAccessPolicies": _copy(env.user_policies) if show_policies else None,
+        "TeamAccessPolicies": _copy(env.team_policies) if show_policies else None,
         "SecuritySettings": dict(env.security),
         "TLSConfig": {"TLS": False, "TLSSkipVerify": False},
         "EdgeCheckinInterval": 0,
@@ -74,7 +85,7 @@ def resource_control_view(control: ResourceControl) -> dict[str, Any]:
 
 
 def stack_view(stack: Stack, control: ResourceControl | None) -> dict[str, Any]:
-    git = copy.deepcopy(stack.git_config)
+    git = _copy(stack.git_config)
     if git and git.get("Authentication"):
         git["Authentication"]["Password"] = ""
     return {
@@ -84,7 +95,7 @@ def stack_view(stack: Stack, control: ResourceControl | None) -> dict[str, Any]:
         "EndpointId": stack.endpoint_id,
         "SwarmId": stack.swarm_id,
         "EntryPoint": stack.entry_point,
-        "Env": copy.deepcopy(stack.env),
+        "Env": _copy(stack.env),
         "ResourceControl": resource_control_view(control) if control is not None else None,
         "Status": stack.status,
         "ProjectPath": stack.project_path,
@@ -92,9 +103,9 @@ def stack_view(stack: Stack, control: ResourceControl | None) -> dict[str, Any]:
         "CreatedBy": stack.created_by,
         "UpdateDate": stack.update_date,
         "UpdatedBy": stack.updated_by,
-        "AdditionalFiles": copy.deepcopy(stack.additional_files),
-        "AutoUpdate": copy.deepcopy(stack.auto_update),
-        "Option": copy.deepcopy(stack.option),
+        "AdditionalFiles": _copy(stack.additional_files),
+        "AutoUpdate": _copy(stack.auto_update),
+        "Option": _copy(stack.option),
         "GitConfig": git,
         "FromAppTemplate": stack.from_app_template,
         "Namespace": stack.namespace,
@@ -103,7 +114,7 @@ def stack_view(stack: Stack, control: ResourceControl | None) -> dict[str, Any]:
 
 def settings_view(settings: Settings) -> dict[str, Any]:
     """The full settings; the LDAP password and OAuth client secret are never included."""
-    return copy.deepcopy(settings.values)
+    return _copy(settings.values)
 
 
 def public_settings_view(settings: Settings) -> dict[str, Any]:
@@ -127,7 +138,7 @@ def public_settings_view(settings: Settings) -> dict[str, Any]:
         "LogoURL": values["LogoURL"],
         "AuthenticationMethod": values["AuthenticationMethod"],
         "RequiredPasswordLength": values["InternalAuthSettings"]["RequiredPasswordLength"],
-        "GlobalDeploymentOptions": copy.deepcopy(values["GlobalDeploymentOptions"]),
+        "GlobalDeploymentOptions": _copy(values["GlobalDeploymentOptions"]),
         "EnableEdgeComputeFeatures": values["EnableEdgeComputeFeatures"],
         "Features": {k: bool(v) for k, v in (values.get("FeatureFlagSettings") or {}).items()},
         "EnableTelemetry": values["EnableTelemetry"],
