@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 from faker import Faker
+from faker.exceptions import UniquenessException
 
 from mockserver import secrets
 from mockserver.state import (
@@ -113,6 +114,23 @@ def rancher_key_pair(rng: random.Random) -> tuple[str, str]:
     return access, secret
 
 
+class _StackWords:
+    """Distinct words for stack names; once Faker's word list is used up (a scenario with more
+    than about 900 stacks), a word plus the stack's index, so large scenarios still seed."""
+
+    def __init__(self, fake: Faker) -> None:
+        self.fake = fake
+        self.exhausted = False
+
+    def next(self, index: int) -> str:
+        if not self.exhausted:
+            try:
+                return str(self.fake.unique.word())
+            except UniquenessException:
+                self.exhausted = True
+        return f"{self.fake.word()}{index}"
+
+
 def compose_file(services: list[str], fake: Faker) -> str:
     lines = ["services:"]
     for name in services:
@@ -195,6 +213,7 @@ def build(seed: int, scenario: dict[str, Any]) -> Seeded:
 
     # stacks: owned by the named users first, spread over environments they may use
     owners = list(state.users.values())
+    words = _StackWords(fake)
     for index in range(int(extra.get("stacks", 0))):
         owner = owners[index % len(owners)]
         usable = [e for e in state.environments.values() if owner.is_admin or e.grants(owner.id)]
@@ -203,7 +222,7 @@ def build(seed: int, scenario: dict[str, Any]) -> Seeded:
             usable = list(state.environments.values())
         env = usable[rng.randrange(len(usable))]
         services = rng.sample(sorted(_SERVICES), k=rng.randint(1, 3))
-        name = f"{fake.unique.word()}-{services[0]}".lower()
+        name = f"{words.next(index)}-{services[0]}".lower()
         swarm = bool(env.swarm_id) and rng.random() < 0.5
         stack = Stack(
             id=state.new_id("stack"),
