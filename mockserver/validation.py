@@ -95,7 +95,34 @@ def _nullable_to_jsonschema(schema: Any) -> Any:
             out["enum"] = [*out["enum"], None]
     if "properties" in schema:
         out["properties"] = {k: _nullable_to_jsonschema(v) for k, v in schema["properties"].items()}
-    return out
+    return _merge_nullable_reference(out)
+
+
+# `{type: object, nullable: true, enum: [null]}` once converted: null and nothing else.
+_NULL_ONLY = {"type": ["object", "null"], "enum": [None]}
+
+
+def _merge_nullable_reference(schema: dict[str, Any]) -> dict[str, Any]:
+    """The contract's nullable reference, `anyOf: [X, null only]` -> X that also allows null.
+
+    The same meaning; a value that breaks X is then reported by X's own keyword (`maxLength`),
+    not by `anyOf`, so error bodies name the real problem.
+    """
+    branches = schema.get("anyOf")
+    if not isinstance(branches, list) or len(branches) != 2 or branches[1] != _NULL_ONLY:
+        return schema
+    first = branches[0]
+    rest = {k: v for k, v in schema.items() if k != "anyOf"}
+    if (
+        not isinstance(first, dict)
+        or not isinstance(first.get("type"), str)
+        or set(rest) & set(first)
+    ):
+        return schema
+    merged = {**rest, **first, "type": [first["type"], "null"]}
+    if "enum" in merged and None not in merged["enum"]:
+        merged["enum"] = [*merged["enum"], None]
+    return merged
 
 
 def _first_error(validator: Any, instance: Any) -> Any:
