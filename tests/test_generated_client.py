@@ -186,7 +186,11 @@ def test_login_token_and_stacks(client_pkg: ModuleType, mock: MockServer) -> Non
         assert response.status_code == 200, response.content
         stack = response.parsed
         assert isinstance(stack, models.Stack)
-        assert (stack.name, stack.endpoint_id, stack.created_by) == ("generated-client", 2, "alice")
+        assert (stack.name, stack.endpoint_id, stack.created_by) == (
+            "generated-client",
+            PRODUCTION,
+            "alice",
+        )
         assert (stack.type_, stack.status) == (models.StackType.COMPOSE, models.StackStatus.ACTIVE)
         assert [(p.name, p.value) for p in stack.env] == [("TZ", "UTC")]
         assert stack.git_config is None and stack.auto_update is None
@@ -245,7 +249,11 @@ def test_environment_key_lifecycle(client_pkg: ModuleType, mock: MockServer) -> 
         assert created.status_code == 201, created.content
         key = created.parsed
         assert isinstance(key, models.RancherApiKey)
-        assert (key.account_id, key.name, key.state) == ("1a2", "generated", State.REGISTERING)
+        assert (key.account_id, key.name, key.state) == (
+            PRODUCTION_PROJECT,
+            "generated",
+            State.REGISTERING,
+        )
         assert re.fullmatch(r"[0-9A-F]{20}", key.public_value)
         assert isinstance(key.secret_value, str) and len(key.secret_value) == 40
 
@@ -303,24 +311,21 @@ export const key: components["schemas"]["RancherApiKeyState"] = "inactive";
 """
 
 
-@pytest.fixture(scope="module")
-def typescript_types(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def test_typescript_types_compile(tmp_path: Path) -> None:
+    """tsc --strict accepts code using the types, and refuses a value the contract does not allow.
+
+    One test, so that parallel workers never race to fill npx's cache.
+    """
     if not npx_available():
         pytest.skip("Node.js (node and npx) not found: cannot run openapi-typescript and tsc")
-    return generate_typescript(tmp_path_factory.mktemp("typescript"))
-
-
-def test_typescript_types_compile(typescript_types: Path) -> None:
-    usage = typescript_types.with_name("usage.ts")
+    types_file = generate_typescript(tmp_path)
+    usage = tmp_path / "usage.ts"
     usage.write_text(USAGE_TS)
-    compile_typescript([typescript_types, usage])
+    compile_typescript([types_file, usage])
 
-
-def test_typescript_check_catches_a_type_error(typescript_types: Path) -> None:
-    usage = typescript_types.with_name("wrong_usage.ts")
     usage.write_text(USAGE_TS.replace('= "inactive"', '= "sleeping"'))
     with pytest.raises(GenerationError, match="sleeping"):
-        compile_typescript([typescript_types, usage])
+        compile_typescript([types_file, usage])
 
 
 def test_a_generator_warning_fails_generation(tmp_path: Path) -> None:
