@@ -1,0 +1,421 @@
+"""`python -m bench`: run the whole benchmark and write bench/results.md."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bench import report
+from bench.load import CREATE_DELETE_LUA, LoadResult, WrkMissing, ensure_wrk, run_wrk, wrk_version
+from bench.servers import Server, ServerFailed, free_port, get
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = Path(__file__).resolve().parent / "scenarios" / "bench.yaml"
+PRISM_PACKAGE = "@stoplight/prism-cli@5.16.0"
+GROWTH_SIZES = (100, 1_000, 10_000)
+# Prism 5.16.0's `-m` reads `require("node:cluster").default`, which Node does not define; this
+# preload defines it, so the multi-process mode can be measured when the plain flag crashes.
+CLUSTER_SHIM = (
+    'const cluster = require("node:cluster");\n'
+    "if (cluster.default === undefined) cluster.default = cluster;\n"
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One request of the mix."""
+
+    key: str
+    label: str
+    path: str
+    headers: dict[str, str]
+    ours_only: bool = False
+    script: str | None = None
+    expect_items: int | None = None  # the list length our mock must answer
+
+
+@dataclass
+class ServerRun:
+    """What one server got: its startup, peak memory and one result per target."""
+
+    name: str
+    startup_s: float | None = None
+    peak_mb: float | None = None
+    results: dict[str, LoadResult] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)  # target key -> why
+    note: str = ""
+
+
+@dataclass
+class GrowthRow:
+    stacks: int
+    startup_s: float
+    peak_mb: float
+    list_: LoadResult
+    single: LoadResult
+
+
+def credentials(scenario: dict) -> tuple[str, str]:
+    """(Portainer admin access token, Rancher Basic header value) from the bench scenario."""
+    admin = next(u for u in scenario["portainer"]["users"] if u["role"] == "admin")
+    token = admin["tokens"][0]["raw"]
+    key = scenario["rancher"]["environment_keys"][0]
+    basic = base64.b64encode(f"{key['access_key']}:{key['secret_key']}".encode()).decode()
+    return token, f"Basic {basic}"
+
+
+def targets(token: str, basic: str, stacks: int) -> list[Target]:
+    portainer = {"X-API-Key": token}
+    return [
+        Target("list", "GET /api/stacks", "/api/stacks", portainer, expect_items=stacks),
+        Target("get", "GET /api/stacks/{id}", f"/api/stacks/{stacks // 2}", portainer),
+        Target("settings", "GET /api/settings", "/api/settings", portainer),
+        Target(
+            "rancher",
+            "GET /v2-beta/projects/{id}/apikeys (Basic)",
+            "/v2-beta/projects/1a2/apikeys",
+            {"Authorization": basic},
+        ),
+        Target(
+            "pair",
+            "POST create + DELETE stack (pairs)",
+            "/api/stacks/create/standalone/string?endpointId=1",
+            portainer,
+            ours_only=True,
+            script="create_delete.lua",
+        ),
+    ]
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
+        self.args = args
+        self.workdir = workdir
+        self.wrk = ensure_wrk()
+        (workdir / "create_delete.lua").write_text(CREATE_DELETE_LUA)
+        (workdir / "cluster-shim.js").write_text(CLUSTER_SHIM)
+        self.scenario = yaml.safe_load(SCENARIO.read_text())
+        self.stacks = int(self.scenario["portainer"]["extra"]["stacks"])
+        token, basic = credentials(self.scenario)
+        self.token = token
+        self.targets = targets(token, basic, self.stacks)
+
+    # -- servers
+    def ours(self, scenario: Path | None, name: str = "contract-mock") -> Server:
+        port = free_port()
+        argv = [sys.executable, "-m", "mockserver", "run", "--host", "127.0.0.1"]
+        argv += ["--port", str(port), "--seed", "42", "--validate-responses", "on"]
+        argv += ["--rate-limit", "off", "--log-level", "warning"]
+        if scenario is not None:
+            argv += ["--scenario", str(scenario)]
+        return Server(name, argv, port, self.workdir / f"{name}-{port}.log", ROOT)
+
+    def prism(self, multiprocess: bool, shim: bool = False) -> Server:
+        port = free_port()
+        argv = ["npx", "--yes", PRISM_PACKAGE, "mock", "-h", "127.0.0.1", "-p", str(port)]
+        argv += ["--dynamic=false"]
+        if multiprocess:
+            argv.append("-m")
+        argv.append(str(ROOT / "openapi.yaml"))
+        env = dict(os.environ)
+        if shim:
+            env["NODE_OPTIONS"] = f"--require {self.workdir / 'cluster-shim.js'}"
+        name = "prism -m" if multiprocess else "prism"
+        return Server(name, argv, port, self.workdir / f"prism-{port}.log", ROOT, env=env)
+
+    # -- measuring
+    def load(self, server: Server, target: Target, seconds: int, connections: int) -> LoadResult:
+        script = self.workdir / target.script if target.script else None
+        if self.args.warmup:
+            run_wrk(
+                self.wrk,
+                server.port,
+                target.path,
+                seconds=self.args.warmup,
+                connections=connections,
+                headers=target.headers,
+                script=script,
+            )
+        return run_wrk(
+            self.wrk,
+            server.port,
+            target.path,
+            seconds=seconds,
+            connections=connections,
+            headers=target.headers,
+            script=script,
+        )
+
+    def check(self, server: Server, target: Target, ours: bool) -> str | None:
+        """Why `target` cannot be measured on `server`, or None when it answers as it should."""
+        if target.script:
+            return None
+        status, body = get(server.port, target.path, target.headers)
+        if status != 200:
+            return f"answers {status}: {body[:120].decode(errors='replace')}"
+        if ours and target.expect_items is not None:
+            items = len(json.loads(body))
+            if items != target.expect_items:
+                return f"lists {items} stacks, expected {target.expect_items}"
+        return None
+
+    def measure(self, server: Server, run: ServerRun, ours: bool) -> None:
+        for target in self.targets:
+            if target.ours_only and not ours:
+                continue
+            why = self.check(server, target, ours)
+            if why is not None:
+                run.skipped[target.key] = why
+                print(f"  {target.label}: skipped, {why}", flush=True)
+                continue
+            result = self.load(server, target, self.args.duration, self.args.connections)
+            run.results[target.key] = result
+            flag = "" if result.clean else f"  (non-2xx {result.non_2xx})"
+            print(
+                f"  {target.label:<45} {result.rps:8.0f} req/s  p50 {result.p50_ms:6.2f} ms"
+                f"  p99 {result.p99_ms:6.2f} ms{flag}",
+                flush=True,
+            )
+        run.peak_mb = server.peak_rss_mb()
+
+    def run_ours(self) -> ServerRun:
+        run = ServerRun("contract-mock")
+        print("contract-mock (bench scenario, request and response validation on)", flush=True)
+        with self.ours(SCENARIO) as server:
+            run.startup_s = server.start()
+            self.measure(server, run, ours=True)
+        return run
+
+    def run_prism(self, multiprocess: bool) -> ServerRun:
+        run = ServerRun("Prism -m" if multiprocess else "Prism")
+        print(run.name, flush=True)
+        server = self.prism(multiprocess)
+        try:
+            try:
+                run.startup_s = server.start()
+            except ServerFailed as failure:
+                if not multiprocess:
+                    raise
+                server.stop()
+                run.note = (
+                    "the plain `-m` flag crashed at start on this Node "
+                    f"({_crash_reason(str(failure))}); measured with a preload that defines "
+                    "`cluster.default`"
+                )
+                print(f"  {run.note}", flush=True)
+                server = self.prism(multiprocess, shim=True)
+                run.startup_s = server.start()
+            self.measure(server, run, ours=False)
+        finally:
+            server.stop()
+        return run
+
+    def startups(self) -> list[float]:
+        """Fresh starts of the mock with the default scenario: spawn to first answer."""
+        times = []
+        for _ in range(self.args.startup_runs):
+            with self.ours(None, name="startup") as server:
+                times.append(server.start())
+        return times
+
+    def default_peak(self) -> float:
+        """Peak memory of the default scenario under the list, read and settings load."""
+        # The default scenario derives the admin token from the seed: take it from the seed.
+        from mockserver import seed
+
+        seeded = seed.build(42, seed.load_scenario(None))
+        headers = {"X-API-Key": seeded.accounts["admin"].tokens[0]}
+        with self.ours(None, name="default") as server:
+            server.start()
+            for path in ("/api/stacks", "/api/stacks/1", "/api/settings"):
+                run_wrk(
+                    self.wrk,
+                    server.port,
+                    path,
+                    seconds=2,
+                    connections=self.args.connections,
+                    headers=headers,
+                )
+            return server.peak_rss_mb()
+
+    def growth(self) -> list[GrowthRow]:
+        rows = []
+        seconds, connections = self.args.growth_duration, 1
+        for stacks in GROWTH_SIZES:
+            scenario = dict(self.scenario)
+            scenario["portainer"] = {
+                **scenario["portainer"],
+                "extra": {**scenario["portainer"]["extra"], "stacks": stacks},
+            }
+            path = self.workdir / f"growth-{stacks}.yaml"
+            path.write_text(yaml.safe_dump(scenario, sort_keys=False))
+            with self.ours(path, name=f"growth-{stacks}") as server:
+                startup = server.start()
+                headers = {"X-API-Key": self.token}
+                status, body = get(server.port, "/api/stacks", headers, timeout=60)
+                if status != 200 or len(json.loads(body)) != stacks:
+                    raise RuntimeError(f"growth {stacks}: the list answered {status}")
+                list_ = self._growth_load(server, "/api/stacks", headers, seconds, connections)
+                single_path = f"/api/stacks/{stacks // 2}"
+                single = self._growth_load(server, single_path, headers, seconds, connections)
+                rows.append(GrowthRow(stacks, startup, server.peak_rss_mb(), list_, single))
+            print(
+                f"  {stacks:>6} stacks: list p50 {list_.p50_ms:8.2f} ms, "
+                f"read p50 {single.p50_ms:6.2f} ms",
+                flush=True,
+            )
+        return rows
+
+    def _growth_load(
+        self, server: Server, path: str, headers: dict[str, str], seconds: int, connections: int
+    ) -> LoadResult:
+        run_wrk(self.wrk, server.port, path, seconds=1, connections=connections, headers=headers)
+        return run_wrk(
+            self.wrk, server.port, path, seconds=seconds, connections=connections, headers=headers
+        )
+
+
+def _crash_reason(text: str) -> str:
+    for line in text.split(" | "):
+        if "Error" in line:
+            return line.strip()[:100]
+    return "exited"
+
+
+def fetch_prism() -> str:
+    """Fetch Prism into npx's cache before anything is timed; returns its version."""
+    out = subprocess.run(
+        ["npx", "--yes", PRISM_PACKAGE, "--version"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"could not fetch {PRISM_PACKAGE} with npx: {out.stderr.strip()}")
+    return out.stdout.strip().splitlines()[-1]
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{kb / 1024 / 1024:.0f} GB"
+    except (OSError, ValueError):
+        pass
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False)
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
+    return {
+        "cores": str(os.cpu_count()),
+        "cpu": cpu,
+        "memory": memory,
+        "python": platform.python_version(),
+        "node": node.stdout.strip() or "absent",
+        "commit": commit.stdout.strip() or "unknown",
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Benchmark contract-mock against Stoplight Prism on openapi.yaml (loopback only).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per request")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of load before each")
+    parser.add_argument("--connections", type=int, default=8, help="wrk's open connections")
+    parser.add_argument(
+        "--growth-duration", type=int, default=5, help="seconds per growth measurement"
+    )
+    parser.add_argument("--startup-runs", type=int, default=5, help="fresh starts to time")
+    parser.add_argument("--skip-prism", action="store_true", help="measure the mock only")
+    parser.add_argument("--skip-growth", action="store_true", help="leave out the growth table")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "bench" / "results.md", help="where the tables go"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        with tempfile.TemporaryDirectory(prefix="contract-mock-bench-") as tmp:
+            return _run(args, Path(tmp))
+    except WrkMissing as missing:
+        print(f"bench: {missing}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, workdir: Path) -> int:
+    bench = Bench(args, workdir)
+    info = machine()
+    info["wrk"] = wrk_version(bench.wrk)
+    info["prism_package"] = PRISM_PACKAGE
+    prism_version = None
+    if not args.skip_prism:
+        if shutil.which("npx") is None:
+            print(
+                "bench: npx (Node.js) is missing, so Prism cannot run; use --skip-prism",
+                file=sys.stderr,
+            )
+            return 2
+        prism_version = fetch_prism()
+        info["prism"] = f"{PRISM_PACKAGE.split('@')[1]}@{prism_version}"
+    print(f"bench: {info['cores']} cores, {info['cpu']}; commit {info['commit']}", flush=True)
+
+    startups = bench.startups()
+    print(
+        f"startup to first answer (default scenario, {len(startups)} runs): "
+        f"median {statistics.median(startups):.2f} s",
+        flush=True,
+    )
+    default_peak = bench.default_peak()
+    runs = [bench.run_ours()]
+    if not args.skip_prism:
+        runs.append(bench.run_prism(multiprocess=False))
+        runs.append(bench.run_prism(multiprocess=True))
+    growth = [] if args.skip_growth else bench.growth()
+
+    text = report.render(
+        info=info,
+        args=args,
+        targets=bench.targets,
+        runs=runs,
+        startups=startups,
+        default_peak=default_peak,
+        growth=growth,
+        stacks=bench.stacks,
+    )
+    args.out.write_text(text)
+    print()
+    print(text)
+    print(
+        f"bench: wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}"
+    )
+    return 0

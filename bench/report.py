@@ -1,0 +1,204 @@
+"""The benchmark's tables, as Markdown (bench/results.md and the README's Performance section)."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from collections.abc import Sequence
+from typing import Any
+
+from bench.load import LoadResult
+
+READS = ("list", "get", "settings", "rancher")
+STARTUP_LIMIT_S = 1.5
+MEMORY_LIMIT_MB = 150.0
+
+
+def _ms(value: float) -> str:
+    return f"{value:.2f}" if value < 100 else f"{value:.0f}"
+
+
+def _cells(result: LoadResult | None, why: str | None = None) -> list[str]:
+    if result is None:
+        return ["—", "—", "—"] if why is None else [f"n/a ({why})", "", ""]
+    rps = f"{result.rps:,.0f}"
+    if not result.clean:
+        rps += f" ⚠ {result.non_2xx} non-2xx"
+    return [rps, _ms(result.p50_ms), _ms(result.p99_ms)]
+
+
+def best_prism(runs: Sequence[Any], key: str) -> tuple[Any, LoadResult] | None:
+    """The Prism mode with the highest throughput on `key`."""
+    found = [(run, run.results[key]) for run in runs[1:] if key in run.results]
+    return max(found, key=lambda pair: pair[1].rps) if found else None
+
+
+def comparison_table(targets: Sequence[Any], runs: Sequence[Any]) -> list[str]:
+    ours = runs[0]
+    head = ["request", "mock req/s", "p50 ms", "p99 ms"]
+    for run in runs[1:]:
+        head += [f"{run.name} req/s", "p50 ms", "p99 ms"]
+    head += ["req/s ratio (mock ÷ best Prism)", "p99 (mock vs best Prism)"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for target in targets:
+        row = [target.label, *_cells(ours.results.get(target.key), ours.skipped.get(target.key))]
+        for run in runs[1:]:
+            if target.ours_only:
+                row += ["—", "—", "—"]
+            else:
+                row += _cells(run.results.get(target.key), run.skipped.get(target.key))
+        best = best_prism(runs, target.key)
+        mine = ours.results.get(target.key)
+        if best is not None and mine is not None:
+            run, theirs = best
+            row.append(f"**{mine.rps / theirs.rps:.2f}** (vs {run.name})")
+            verdict = "no worse" if mine.p99_ms <= theirs.p99_ms else "WORSE"
+            row.append(f"{_ms(mine.p99_ms)} vs {_ms(theirs.p99_ms)}: {verdict}")
+        elif target.ours_only:
+            row += ["mock only (Prism keeps no state)", ""]
+        else:
+            row += ["—", "—"]
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def startup_table(runs: Sequence[Any], startups: Sequence[float], default_peak: float) -> list[str]:
+    lines = [
+        "| server | startup to first answer | peak memory (RSS) |",
+        "|---|---|---|",
+        f"| contract-mock, default scenario | median {statistics.median(startups):.2f} s "
+        f"(min {min(startups):.2f}, max {max(startups):.2f}; {len(startups)} fresh starts) "
+        f"| {default_peak:.0f} MiB after 6 s of reads |",
+    ]
+    for run in runs:
+        name = run.name if run.name != "contract-mock" else "contract-mock, bench scenario"
+        startup = f"{run.startup_s:.2f} s" if run.startup_s is not None else "—"
+        peak = f"{run.peak_mb:.0f} MiB after its whole load" if run.peak_mb else "—"
+        lines.append(f"| {name} | {startup} | {peak} |")
+    return lines
+
+
+def growth_table(growth: Sequence[Any]) -> list[str]:
+    lines = [
+        "| stacks | list req/s | list p50 ms | list p99 ms | list p50 per stack | "
+        "read-by-id req/s | read p50 ms | read p99 ms | startup | peak memory |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in growth:
+        per_stack = row.list_.p50_ms * 1000 / row.stacks
+        lines.append(
+            f"| {row.stacks:,} | {row.list_.rps:,.1f} | {_ms(row.list_.p50_ms)} "
+            f"| {_ms(row.list_.p99_ms)} | {per_stack:.1f} µs | {row.single.rps:,.0f} "
+            f"| {_ms(row.single.p50_ms)} | {_ms(row.single.p99_ms)} | {row.startup_s:.2f} s "
+            f"| {row.peak_mb:.0f} MiB |"
+        )
+    return lines
+
+
+def checks(
+    runs: Sequence[Any], startups: Sequence[float], default_peak: float, growth: Sequence[Any]
+) -> list[str]:
+    """The issue's targets, each with the figure that decides it."""
+    out = []
+
+    def mark(ok: bool) -> str:
+        return "met" if ok else "**missed**"
+
+    ours = runs[0]
+    if len(runs) > 1:
+        for key in READS:
+            best = best_prism(runs, key)
+            mine = ours.results.get(key)
+            if best is None or mine is None:
+                why = ours.skipped.get(key) or "not measured"
+                out.append(f"- `{key}`: not compared ({why})")
+                continue
+            run, theirs = best
+            ratio = mine.rps / theirs.rps
+            out.append(
+                f"- `{key}` throughput ≥ best Prism ({run.name}): {mark(ratio >= 1.0)} "
+                f"(ratio {ratio:.2f}); p99 no worse: {mark(mine.p99_ms <= theirs.p99_ms)} "
+                f"({_ms(mine.p99_ms)} vs {_ms(theirs.p99_ms)} ms)"
+            )
+    clean = all(result.clean for result in ours.results.values())
+    out.append(f"- every answer of the mock under load was 2xx: {mark(clean)}")
+    median = statistics.median(startups)
+    out.append(
+        f"- startup to first answer under {STARTUP_LIMIT_S} s: {mark(median < STARTUP_LIMIT_S)} "
+        f"(median {median:.2f} s, max {max(startups):.2f} s)"
+    )
+    peak = max(default_peak, ours.peak_mb or 0.0)
+    out.append(
+        f"- peak memory under {MEMORY_LIMIT_MB:.0f} MB: {mark(peak < MEMORY_LIMIT_MB)} "
+        f"({peak:.0f} MiB)"
+    )
+    if len(growth) >= 2:
+        first, last = growth[0], growth[-1]
+        per_first = first.list_.p50_ms / first.stacks
+        per_last = last.list_.p50_ms / last.stacks
+        linear = per_last <= 2 * per_first
+        out.append(
+            f"- listing grows linearly: {mark(linear)} ({per_first * 1000:.1f} µs per stack at "
+            f"{first.stacks:,}, {per_last * 1000:.1f} µs at {last.stacks:,})"
+        )
+        flat = last.single.p50_ms <= 2 * first.single.p50_ms
+        out.append(
+            f"- reading one stack does not grow: {mark(flat)} (p50 {_ms(first.single.p50_ms)} ms "
+            f"at {first.stacks:,}, {_ms(last.single.p50_ms)} ms at {last.stacks:,})"
+        )
+    return out
+
+
+def render(
+    *,
+    info: dict[str, str],
+    args: argparse.Namespace,
+    targets: Sequence[Any],
+    runs: Sequence[Any],
+    startups: Sequence[float],
+    default_peak: float,
+    growth: Sequence[Any],
+    stacks: int,
+) -> str:
+    notes = [f"- {run.name}: {run.note}" for run in runs if run.note]
+    lines = [
+        "# Benchmark: contract-mock against Stoplight Prism",
+        "",
+        "Written by `make bench` (`.venv/bin/python -m bench`); do not edit by hand.",
+        "",
+        f"- When: {info['date']}, commit `{info['commit']}`",
+        f"- Machine: {info['cores']} cores ({info['cpu']}), {info['memory']}; Python "
+        f"{info['python']}, Node {info['node']}, {info['wrk']}"
+        + (f", Prism {info['prism']}" if "prism" in info else ""),
+        f"- Load: wrk from its own process, 1 thread, {args.connections} keep-alive connections,"
+        f" {args.warmup} s warm-up then {args.duration} s per request, each request alone, every"
+        " server in turn on 127.0.0.1",
+        "- contract-mock: `python -m mockserver run --seed 42 --scenario bench/scenarios/bench.yaml"
+        " --validate-responses on --rate-limit off`: request and response validation on, real"
+        f" authentication (access token, or Rancher Basic key) on every request; {stacks} stacks"
+        " visible to the administrator",
+        f"- Prism: `npx --yes {info['prism_package']} mock -h 127.0.0.1 -p PORT --dynamic=false "
+        "openapi.yaml`, then the same with `-m`; answers come from the contract's examples",
+        *notes,
+        "",
+        "## Throughput and latency",
+        "",
+        *comparison_table(targets, runs),
+        "",
+        "## Startup and memory",
+        "",
+        *startup_table(runs, startups, default_peak),
+        "",
+    ]
+    if growth:
+        lines += [
+            "## Growth with the number of stacks",
+            "",
+            f"One connection (latency of one request at a time), {args.growth_duration} s each;"
+            " the administrator sees every stack; the read is `GET /api/stacks/{n/2}`.",
+            "",
+            *growth_table(growth),
+            "",
+        ]
+    lines += ["## Targets", "", *checks(runs, startups, default_peak, growth), ""]
+    return "\n".join(lines)
