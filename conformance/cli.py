@@ -1,0 +1,124 @@
+"""`conformance ...`: run the suite against a server, or against a mock it starts itself.
+
+    conformance --base-url https://portainer.example:9443 --admin-user admin --admin-password ...
+    conformance --rancher-url http://rancher:8080 --rancher-access-key ... --rancher-secret-key ...
+    conformance                      # no --base-url: start the mock, test it, stop it
+
+It runs pytest over this package with the suite's plugin; options it does not know go to pytest
+(`-k`, `-x`, `-v`, ...). The exit code is pytest's: 0 only when every rule that ran passed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from conformance import settings
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="conformance",
+        description="Check that a Portainer and/or Rancher server honours the contract "
+        "(openapi.yaml) and its rules. Without --base-url, start the mock and check it.",
+        epilog="Every option may also come from the environment as CONFORMANCE_<OPTION>, "
+        "e.g. CONFORMANCE_ADMIN_PASSWORD. Unknown options are passed to pytest.",
+    )
+    for opt in settings.OPTIONS:
+        kwargs: dict[str, object] = {"dest": opt.dest, "help": opt.help}
+        if opt.kind == "flag":
+            kwargs["action"] = "store_true"
+        elif opt.kind == "int":
+            kwargs["type"] = int
+        elif opt.kind == "float":
+            kwargs["type"] = float
+        elif opt.kind == "choice":
+            kwargs["choices"] = list(opt.choices)
+        parser.add_argument(opt.flag, **kwargs)  # type: ignore[arg-type]
+    parser.add_argument("--junit-xml", metavar="PATH", help="write a JUnit XML report")
+    mock = parser.add_argument_group("the mock, when no --base-url is given")
+    mock.add_argument("--mock-seed", type=int, default=42, help="seed of the mock's data")
+    mock.add_argument("--mock-scenario", default=None, help="scenario file of the mock")
+    return parser
+
+
+def pytest_args(
+    values: dict[str, object], junit_xml: str | None, extra: Sequence[str]
+) -> list[str]:
+    args = [
+        "-p",
+        "conformance.plugin",
+        "-p",
+        "no:cacheprovider",
+        "-c",
+        str(PACKAGE / "pytest.ini"),
+        "--rootdir",
+        str(PACKAGE),
+        "--pyargs",
+        "conformance",
+    ]
+    for opt in settings.OPTIONS:
+        value = values.get(opt.dest)
+        if value is None or value is False:
+            continue
+        if opt.kind == "flag":
+            args.append(opt.flag)
+        else:
+            args += [opt.flag, str(value)]
+    if junit_xml:
+        args += ["--junit-xml", junit_xml]
+    return args + list(extra)
+
+
+def run_pytest(args: list[str]) -> int:
+    import pytest
+
+    return int(pytest.main(args))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    options, extra = parser.parse_known_args(argv)
+    values = {opt.dest: getattr(options, opt.dest) for opt in settings.OPTIONS}
+    started = time.monotonic()
+    mock = None
+    if not values["base_url"] and not os.environ.get(settings.option("base_url").env):
+        from conformance.mock import StartedMock
+
+        login_rate = values["login_rate"]
+        pacing = login_rate is None or float(login_rate) > 0  # type: ignore[arg-type]
+        mock = StartedMock(
+            seed=options.mock_seed, scenario=options.mock_scenario, rate_limit=pacing
+        )
+        try:
+            mock.start()
+        except RuntimeError as exc:
+            print(f"conformance: {exc}", file=sys.stderr)
+            return 3
+        banner = mock.banner
+        print(f"conformance: started the mock at {mock.url} (seed {options.mock_seed})", flush=True)
+        values.update(
+            base_url=mock.url,
+            admin_user=values["admin_user"] or banner.admin_user,
+            admin_password=values["admin_password"] or banner.admin_password,
+            rancher_url=values["rancher_url"] or mock.url,
+            rancher_access_key=values["rancher_access_key"] or banner.rancher_access_key,
+            rancher_secret_key=values["rancher_secret_key"] or banner.rancher_secret_key,
+        )
+    try:
+        code = run_pytest(pytest_args(values, options.junit_xml, extra))
+    finally:
+        if mock is not None:
+            mock.stop()
+    print(f"conformance: finished in {time.monotonic() - started:.1f}s, exit code {code}")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

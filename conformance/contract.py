@@ -1,0 +1,73 @@
+"""The contract (`openapi.yaml`) as the suite reads it: split by family, with its annotations."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+FAMILY_PREFIX = {"portainer": "/api/", "rancher": "/v2-beta/"}
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+# Schema-valid input a documented rule still refuses (e.g. a password shorter than the settings
+# ask), so Schemathesis must not call its refusal a rejected valid request.
+BUSINESS_RULE_STATUSES = "x-business-rule-statuses"
+
+
+def contract_path() -> Path:
+    """The contract: $CONFORMANCE_CONTRACT, else the repository's openapi.yaml."""
+    override = os.environ.get("CONFORMANCE_CONTRACT")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parent.parent / "openapi.yaml"
+
+
+@functools.cache
+def _load(path: str) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load() -> dict[str, Any]:
+    return copy.deepcopy(_load(str(contract_path())))
+
+
+def for_family(family: str) -> dict[str, Any]:
+    """The contract restricted to one family's paths."""
+    spec = load()
+    prefix = FAMILY_PREFIX[family]
+    spec["paths"] = {p: item for p, item in spec["paths"].items() if p.startswith(prefix)}
+    return spec
+
+
+def operations(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """operationId -> operation, for every operation of `spec`."""
+    found = {}
+    for item in spec["paths"].values():
+        for method, op in item.items():
+            if method in METHODS:
+                found[op["operationId"]] = op
+    return found
+
+
+def business_rule_statuses(spec: dict[str, Any]) -> dict[str, list[str]]:
+    """operationId -> the statuses its documented rules give to schema-valid input."""
+    return {
+        op_id: [str(s) for s in op[BUSINESS_RULE_STATUSES]]
+        for op_id, op in operations(spec).items()
+        if op.get(BUSINESS_RULE_STATUSES)
+    }
+
+
+def is_public(operation: dict[str, Any], spec: dict[str, Any]) -> bool:
+    """True when the operation needs no credential."""
+    security = operation.get("security", spec.get("security"))
+    return not security or any(req == {} for req in security)
+
+
+def schemes(operation: dict[str, Any], spec: dict[str, Any]) -> list[str]:
+    security = operation.get("security", spec.get("security")) or []
+    return [name for req in security for name in req]

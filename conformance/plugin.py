@@ -1,0 +1,184 @@
+"""The suite's pytest plugin: options, the identities as fixtures, and the rule report.
+
+Registered as a pytest11 entry point (`conformance.plugin`), so `pytest --pyargs conformance
+--base-url ...` works in any project that installs the suite. Outside a conformance run it only
+adds its options and stays silent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from conformance import settings
+from conformance.client import JOURNAL, Api, Pacer
+from conformance.report import Results, rule_ids_of
+
+GROUP = "conformance"
+
+_results_key = pytest.StashKey[Results]()
+_pacer: Pacer | None = None
+
+
+def pacer() -> Pacer:
+    """The one pacer of the session: every login and token creation goes through it."""
+    global _pacer
+    if _pacer is None:
+        _pacer = Pacer(settings.current().login_rate)
+    return _pacer
+
+
+# ---------------------------------------------------------------- options
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup(GROUP, "conformance suite (see `conformance --help`)")
+    for opt in settings.OPTIONS:
+        kwargs: dict[str, Any] = {"dest": f"conformance_{opt.dest}", "help": opt.help}
+        if opt.kind == "flag":
+            kwargs["action"] = "store_true"
+            kwargs["default"] = False
+        elif opt.kind == "int":
+            kwargs["type"] = int
+        elif opt.kind == "float":
+            kwargs["type"] = float
+        elif opt.kind == "choice":
+            kwargs["choices"] = list(opt.choices)
+        group.addoption(opt.flag, **kwargs)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "rule(id): the catalogue rule this test checks")
+    values = {opt.dest: config.getoption(f"conformance_{opt.dest}") for opt in settings.OPTIONS}
+    target = settings.Target.from_values(values)
+    settings.set_current(target)
+    global _pacer
+    _pacer = Pacer(target.login_rate)
+    JOURNAL.secrets = target.secrets()
+    config.stash[_results_key] = Results()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for rule_id in rule_ids_of(item.iter_markers("rule")):
+            item.user_properties.append(("rule", rule_id))
+
+
+# ---------------------------------------------------------------- fixtures
+@pytest.fixture(scope="session")
+def target() -> settings.Target:
+    """The options of this run."""
+    return settings.current()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_journal() -> Iterator[None]:
+    JOURNAL.clear()
+    yield
+
+
+def _api(base_url: str, target: settings.Target) -> Api:
+    return Api(base_url, verify=not target.insecure, pacer=pacer())
+
+
+@pytest.fixture(scope="session")
+def portainer(target: settings.Target, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The Portainer identities and environments (skips when the family cannot run)."""
+    from conformance.identities import PortainerWorld, SetupError
+
+    missing = target.portainer_missing()
+    if missing:
+        pytest.skip(f"Portainer family skipped: {missing}")
+    assert target.base_url is not None
+    api = _api(target.base_url, target)
+    try:
+        world = PortainerWorld.build(
+            api,
+            api_key=target.api_key,
+            admin_user=target.admin_user,
+            admin_password=target.admin_password,
+            environment=target.environment,
+            other_environment=target.other_environment,
+            swarm_id=target.swarm_id,
+        )
+    except SetupError as exc:
+        pytest.fail(f"Portainer setup failed: {exc}", pytrace=False)
+    yield world
+    world.close()
+    _note_cleanup(request, "Portainer", world.cleanup.failures)
+    api.close()
+
+
+@pytest.fixture(scope="session")
+def rancher(target: settings.Target, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The Rancher account key, projects and environment keys (skips when it cannot run)."""
+    from conformance.identities import RancherWorld, SetupError
+
+    missing = target.rancher_missing()
+    if missing:
+        pytest.skip(f"Rancher family skipped: {missing}")
+    assert target.rancher_url and target.rancher_access_key and target.rancher_secret_key
+    api = _api(target.rancher_url, target)
+    try:
+        world = RancherWorld.build(
+            api,
+            access_key=target.rancher_access_key,
+            secret_key=target.rancher_secret_key,
+            project=target.rancher_project,
+            other_project=target.rancher_other_project,
+        )
+    except SetupError as exc:
+        pytest.fail(f"Rancher setup failed: {exc}", pytrace=False)
+    yield world
+    world.close()
+    _note_cleanup(request, "Rancher", world.cleanup.failures)
+    api.close()
+
+
+def _note_cleanup(request: pytest.FixtureRequest, family: str, failures: list[str]) -> None:
+    results = request.config.stash.get(_results_key, None)
+    if results is not None:
+        for failure in failures:
+            results.notes.append(f"{family} cleanup left something behind: {failure}")
+
+
+# ---------------------------------------------------------------- the report
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    rule_ids = rule_ids_of(item.iter_markers("rule"))
+    if not rule_ids:
+        return
+    results = item.config.stash.get(_results_key, None)
+    if results is None:
+        return
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        state = "passed" if report.passed else ("skipped" if report.skipped else "failed")
+        detail: Any = report.longrepr
+        if state == "failed" and call.excinfo is not None:
+            detail = call.excinfo
+        for rule_id in rule_ids:
+            results.record(rule_id, item.nodeid, state, detail)
+    elif report.when == "teardown" and report.failed:
+        for rule_id in rule_ids:
+            results.record(rule_id, item.nodeid, "failed", call.excinfo or report.longrepr)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    results = config.stash.get(_results_key, None)
+    if results is None or not results.ran:
+        return
+    if _pacer is not None and _pacer.calls:
+        results.notes.append(
+            f"paced {_pacer.calls} logins and token creations, waiting {_pacer.waited:.1f}s"
+        )
+    terminalreporter.write_sep("=", "conformance rules")
+    terminalreporter.write_line(results.summary(settings.current().secrets()))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    results = session.config.stash.get(_results_key, None)
+    path = settings.current().report_json
+    if results is not None and path and results.ran:
+        results.write_json(path)

@@ -1,0 +1,348 @@
+"""Keep Schemathesis's generated requests inside what the suite owns.
+
+Fuzzing as an administrator against a server that holds real data must not delete real users,
+revoke real tokens, redeploy real stacks or rewrite real settings. Before each generated request
+the sandbox points the object ids of destructive operations at objects the suite created (fresh
+scratch objects when needed), undoes settings and environment changes right after the call,
+keeps secrets out of updates, paces logins and token creations, and records what the requests
+created so that it is removed at the end. Read-only operations keep their generated ids.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import MutableMapping
+from typing import Any
+
+from schemathesis import GenerationMode
+
+from conformance.client import Pacer
+from conformance.identities import COMPOSE_FILE, KeyPair, PortainerWorld, RancherWorld, unique
+
+SETTINGS_FIELDS = (
+    "LogoURL",
+    "BlackListedLabels",
+    "AuthenticationMethod",
+    "InternalAuthSettings",
+    "LDAPSettings",
+    "OAuthSettings",
+    "SnapshotInterval",
+    "TemplatesURL",
+    "GlobalDeploymentOptions",
+    "EdgeAgentCheckinInterval",
+    "EnableEdgeComputeFeatures",
+    "UserSessionTimeout",
+    "KubeconfigExpiry",
+    "EnableTelemetry",
+    "HelmRepositoryURL",
+    "KubectlShellImage",
+    "TrustOnFirstConnect",
+    "EnforceEdgeID",
+)
+ENVIRONMENT_FIELDS = (
+    "Name",
+    "PublicURL",
+    "GroupID",
+    "TagIDs",
+    "UserAccessPolicies",
+    "TeamAccessPolicies",
+)
+
+
+def is_positive(case: Any) -> bool:
+    meta = getattr(case, "meta", None)
+    generation = getattr(meta, "generation", None)
+    mode = getattr(generation, "mode", None)
+    return mode is None or mode == GenerationMode.POSITIVE
+
+
+def as_int(value: Any) -> int | None:
+    """The integer a path or query value stands for, if it is one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def op_id(case: Any) -> str:
+    return str(case.operation.definition.raw.get("operationId", ""))
+
+
+def _params(case: Any) -> MutableMapping[str, Any]:
+    if case.path_parameters is None:
+        case.path_parameters = {}
+    return case.path_parameters
+
+
+def _query(case: Any) -> MutableMapping[str, Any]:
+    if case.query is None:
+        case.query = {}
+    return case.query
+
+
+class PortainerSandbox:
+    """Guards Schemathesis's Portainer requests (see the module docstring)."""
+
+    def __init__(self, world: PortainerWorld, pacer: Pacer) -> None:
+        self.world = world
+        self.pacer = pacer
+        self.owned_users: set[int] = set()
+        self.owned_stacks: dict[int, int] = {}  # stack id -> environment id
+        self._scratch_stack: int | None = None
+        self._settings_before: dict[str, Any] | None = None
+        self._environment_before: tuple[int, dict[str, Any]] | None = None
+        self._turn = itertools.count()
+
+    # -- credentials for the auth provider
+    def credential(self, case: Any) -> tuple[str, str] | None:
+        """(header, value) for this operation: the fuzzer's JWT where only a JWT is accepted,
+        else the suite's administrator's access token; None for public operations."""
+        from conformance.contract import is_public, schemes
+
+        op = case.operation.definition.raw
+        spec = case.operation.schema.raw_schema
+        if is_public(op, spec):
+            return None
+        if schemes(op, spec) == ["jwt"]:
+            assert self.world.fuzzer is not None
+            return ("Authorization", f"Bearer {self.world.fuzzer.jwt}")
+        assert self.world.admin2 is not None
+        return ("X-API-Key", self.world.admin2.token or "")
+
+    # -- before the call
+    def prepare(self, case: Any) -> None:
+        handler = getattr(self, f"_prepare_{op_id(case)}", None)
+        if handler is not None:
+            handler(case)
+
+    def _prepare_authenticateUser(self, case: Any) -> None:
+        self.pacer.wait()
+        fuzzer = self.world.fuzzer
+        if fuzzer and is_positive(case) and isinstance(case.body, dict) and next(self._turn) % 2:
+            case.body = {**case.body, "username": fuzzer.username, "password": fuzzer.password}
+
+    def _prepare_createAccessToken(self, case: Any) -> None:
+        self.pacer.wait()
+        fuzzer = self.world.fuzzer
+        assert fuzzer is not None
+        params = _params(case)
+        if as_int(params.get("id")) is not None:
+            params["id"] = fuzzer.id
+        if is_positive(case) and isinstance(case.body, dict) and "password" in case.body:
+            case.body = {**case.body, "password": fuzzer.password}
+
+    def _prepare_deleteAccessToken(self, case: Any) -> None:
+        # Only the fuzzer's tokens may go: any token id of another user is then refused (403).
+        assert self.world.fuzzer is not None
+        params = _params(case)
+        if as_int(params.get("id")) is not None:
+            params["id"] = self.world.fuzzer.id
+
+    def _prepare_deleteUser(self, case: Any) -> None:
+        params = _params(case)
+        user_id = as_int(params.get("id"))
+        if user_id is not None and user_id not in self.owned_users:
+            scratch = self.world.new_user("scratch")
+            self.owned_users.add(scratch.id)
+            params["id"] = scratch.id
+
+    def _prepare_updateEnvironment(self, case: Any) -> None:
+        params = _params(case)
+        if as_int(params.get("id")) is not None:
+            params["id"] = self.world.env_a
+        if isinstance(case.body, dict):
+            case.body = {k: v for k, v in case.body.items() if k in ENVIRONMENT_FIELDS}
+        reply = self.world.api.get(f"/api/endpoints/{self.world.env_a}", auth=self.world.admin.auth)
+        if reply.status == 200:
+            self._environment_before = (self.world.env_a, reply.json())
+
+    def _prepare_updateSettings(self, case: Any) -> None:
+        if isinstance(case.body, dict):
+            body = {
+                k: v
+                for k, v in case.body.items()
+                if k in SETTINGS_FIELDS or k == "EdgePortainerURL"
+            }
+            for section, secret in (
+                ("LDAPSettings", "Password"),
+                ("OAuthSettings", "ClientSecret"),
+            ):
+                if isinstance(body.get(section), dict):
+                    body[section] = {k: v for k, v in body[section].items() if k != secret}
+            case.body = body
+        reply = self.world.api.get("/api/settings", auth=self.world.admin.auth)
+        if reply.status == 200:
+            self._settings_before = reply.json()
+
+    def _prepare_createStandaloneStackFromString(self, case: Any) -> None:
+        self._stack_creation(case)
+
+    def _prepare_createSwarmStackFromString(self, case: Any) -> None:
+        self._stack_creation(case)
+        if self.world.swarm_id and is_positive(case) and isinstance(case.body, dict):
+            case.body = {**case.body, "SwarmID": self.world.swarm_id}
+
+    def _stack_creation(self, case: Any) -> None:
+        if not is_positive(case):
+            return
+        query = _query(case)
+        if as_int(query.get("endpointId")) is not None and next(self._turn) % 2:
+            query["endpointId"] = self.world.env_a
+        if isinstance(case.body, dict) and "StackFileContent" in case.body:
+            case.body = {**case.body, "StackFileContent": COMPOSE_FILE}
+
+    def _prepare_updateStack(self, case: Any) -> None:
+        self._stack_item(case, fresh=False)
+        if is_positive(case) and isinstance(case.body, dict) and "StackFileContent" in case.body:
+            case.body = {**case.body, "StackFileContent": COMPOSE_FILE.replace("3600", "3601")}
+
+    def _prepare_startStack(self, case: Any) -> None:
+        self._stack_item(case, fresh=False)
+
+    def _prepare_stopStack(self, case: Any) -> None:
+        self._stack_item(case, fresh=False)
+
+    def _prepare_deleteStack(self, case: Any) -> None:
+        self._stack_item(case, fresh=True)
+
+    def _stack_item(self, case: Any, *, fresh: bool) -> None:
+        params = _params(case)
+        stack_id = as_int(params.get("id"))
+        if stack_id is None:
+            return
+        if stack_id not in self.owned_stacks:
+            stack_id = self._new_stack() if fresh else self._shared_stack()
+            params["id"] = stack_id
+        query = _query(case)
+        if is_positive(case) and as_int(query.get("endpointId")) is not None:
+            query["endpointId"] = self.owned_stacks[stack_id]
+
+    def _new_stack(self) -> int:
+        stack = self.world.new_stack(self.world.admin, self.world.env_a, name=unique("fz")).json()
+        self.owned_stacks[stack["Id"]] = stack["EndpointId"]
+        return int(stack["Id"])
+
+    def _shared_stack(self) -> int:
+        if self._scratch_stack is None or self._scratch_stack not in self.owned_stacks:
+            self._scratch_stack = self._new_stack()
+        return self._scratch_stack
+
+    # -- after the call
+    def track(self, case: Any, response: Any) -> None:
+        operation = op_id(case)
+        status = response.status_code
+        if operation == "createUser" and status == 200:
+            user_id = _json(response).get("Id")
+            if user_id is not None:
+                self.owned_users.add(user_id)
+                self.world.cleanup.add(
+                    f"delete user {user_id}", lambda: self.world.delete_user(user_id)
+                )
+        elif operation == "deleteUser" and status == 204:
+            self.owned_users.discard(as_int(_params(case).get("id")) or -1)
+        elif (
+            operation in ("createStandaloneStackFromString", "createSwarmStackFromString")
+            and status == 200
+        ):
+            stack = _json(response)
+            if "Id" in stack:
+                self.owned_stacks[stack["Id"]] = stack["EndpointId"]
+                self.world.cleanup.add(
+                    f"delete stack {stack['Id']}",
+                    lambda: self.world.delete_stack(stack["Id"], stack["EndpointId"]),
+                )
+        elif operation == "deleteStack" and status == 204:
+            self.owned_stacks.pop(as_int(_params(case).get("id")) or -1, None)
+        elif operation == "updateSettings" and self._settings_before is not None:
+            self._restore_settings(self._settings_before)
+            self._settings_before = None
+        elif operation == "updateEnvironment" and self._environment_before is not None:
+            env_id, before = self._environment_before
+            self._restore_environment(env_id, before)
+            self._environment_before = None
+
+    def _restore_settings(self, before: dict[str, Any]) -> None:
+        body = {k: before[k] for k in SETTINGS_FIELDS if k in before}
+        for section, secret in (("LDAPSettings", "Password"), ("OAuthSettings", "ClientSecret")):
+            if isinstance(body.get(section), dict):
+                body[section] = {k: v for k, v in body[section].items() if k != secret}
+        if "EdgePortainerUrl" in before:
+            body["EdgePortainerURL"] = before["EdgePortainerUrl"]
+        self.world.api.put("/api/settings", auth=self.world.admin.auth, json_body=body)
+
+    def _restore_environment(self, env_id: int, before: dict[str, Any]) -> None:
+        body = {
+            "Name": before.get("Name"),
+            "PublicURL": before.get("PublicURL", ""),
+            "GroupID": before.get("GroupId", 1),
+            "TagIDs": before.get("TagIds") or [],
+            "UserAccessPolicies": before.get("UserAccessPolicies") or {},
+            "TeamAccessPolicies": before.get("TeamAccessPolicies") or {},
+        }
+        self.world.api.put(f"/api/endpoints/{env_id}", auth=self.world.admin.auth, json_body=body)
+
+
+class RancherSandbox:
+    """Guards Schemathesis's Rancher requests: only keys the suite made are changed."""
+
+    def __init__(self, world: RancherWorld) -> None:
+        self.world = world
+        self.owned: dict[str, KeyPair] = {}
+        self._shared: KeyPair | None = None
+        self._turn = itertools.count()
+
+    def credential(self, case: Any) -> tuple[str, str] | None:
+        from conformance.contract import is_public
+
+        if is_public(case.operation.definition.raw, case.operation.schema.raw_schema):
+            return None
+        return ("Authorization", self.world.account.headers()["Authorization"])
+
+    def prepare(self, case: Any) -> None:
+        operation = op_id(case)
+        params = _params(case)
+        destructive = operation in ("updateApiKey", "deleteApiKey", "performApiKeyAction")
+        if "projectId" in params and (destructive or is_positive(case)):
+            params["projectId"] = self.world.project_a
+        if "id" not in params:
+            return
+        if destructive and params["id"] not in self.owned:
+            pair = self._fresh() if operation == "deleteApiKey" else self._shared_key()
+            params["id"] = pair.id
+        elif operation == "getApiKey" and is_positive(case) and params["id"] not in self.owned:
+            params["id"] = self._shared_key().id
+
+    def _fresh(self) -> KeyPair:
+        pair = self.world.new_key(self.world.project_a, unique("fz"))
+        self.owned[pair.id] = pair
+        if next(self._turn) % 2:  # an inactive key can be deleted; an active one answers 405
+            self.world.action(pair, "deactivate")
+            self.world.settle(pair)
+        return pair
+
+    def _shared_key(self) -> KeyPair:
+        if self._shared is None:
+            self._shared = self.world.new_key(self.world.project_a, unique("fz"))
+            self.owned[self._shared.id] = self._shared
+        return self._shared
+
+    def track(self, case: Any, response: Any) -> None:
+        if op_id(case) == "createApiKey" and response.status_code == 201:
+            body = _json(response)
+            if "id" in body:
+                pair = KeyPair(body["id"], self.world.project_a, body.get("publicValue", ""), "")
+                self.owned[pair.id] = pair
+                self.world.cleanup.add(
+                    f"remove API key {pair.id}", lambda: self.world.remove_key(pair)
+                )
+
+
+def _json(response: Any) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except Exception:
+        return {}
+    return body if isinstance(body, dict) else {}
