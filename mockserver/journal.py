@@ -25,7 +25,8 @@ _SECRET_NAME = re.compile(
     r"pass|secret|token|key|auth|jwt|session|signature|credential|cookie", re.IGNORECASE
 )
 _SECRET_VALUE = re.compile(
-    r"ptr_[A-Za-z0-9+/=_-]{8,}"  # a Portainer access token
+    r"ptr_[A-Za-z0-9+/]{43}="  # a Portainer access token: ptr_ + base64 of 32 bytes
+    r"|ptr_[A-Za-z0-9+/=_-]{8,}"  # any other token-like ptr_ value (to the end of it)
     r"|eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"  # a JWT
     r"|Basic\s+[A-Za-z0-9+/=]{8,}|Bearer\s+\S+",  # an Authorization header value
 )
@@ -106,8 +107,8 @@ def redact_value(value: str) -> str:
 
 
 def redact_path(path: str) -> str:
-    """A path with any segment that looks like a credential replaced."""
-    return "/".join(redact_value(segment) for segment in path.split("/"))
+    """A path with anything that looks like a credential replaced (a token may hold `/`)."""
+    return redact_value(path)
 
 
 def redact_query(raw: bytes | str) -> dict[str, str | list[str]]:

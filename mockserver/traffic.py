@@ -12,6 +12,7 @@ DELETE /__mock__/faults     remove every rule, or one with ?id=N (204)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from typing import Any
@@ -102,6 +103,12 @@ async def drop_connection(receive: Receive, send: Send) -> None:
     transport = getattr(cycle, "transport", None)
     if transport is None:
         raise ConnectionDropped("fault injection: connection dropped")
+    # Read the request body first: closing with unread bytes makes the kernel send a reset, and
+    # the client would see "connection reset" or "server disconnected" depending on timing.
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(1):
+            while (await receive()).get("more_body"):
+                pass
     transport.close()
     for _ in range(100):  # let the server see the loss, so it does not try to answer 500
         if getattr(cycle, "disconnected", True):
