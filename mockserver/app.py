@@ -18,6 +18,7 @@ from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from connexion.validators import VALIDATOR_MAP
 
+from mockserver import hotpath
 from mockserver.config import MockConfig
 from mockserver.http_errors import AllowedMethods, ErrorTranslator
 from mockserver.middleware import MockMiddleware
@@ -113,13 +114,15 @@ def create_app(config: MockConfig | None = None) -> MockMiddleware:
         if install is not None:
             install(runtime)
     spec = build_spec(config)
-    body_validator, response_validator = validator_classes()
+    body_validator, response_validator, parameter_validator = validator_classes()
     validators = {
         **VALIDATOR_MAP,
+        "parameter": parameter_validator,
         "body": {**VALIDATOR_MAP["body"], "application/json": body_validator},
         "response": {**VALIDATOR_MAP["response"], "application/json": response_validator},
     }
     app = connexion.AsyncApp(__name__, jsonifier=_compact_json())
+    hotpath.install(app)
     app.add_api(
         spec,
         resolver=_HandlerResolver(modules),
@@ -128,6 +131,7 @@ def create_app(config: MockConfig | None = None) -> MockMiddleware:
         validate_responses=config.validate_responses,
         strict_validation=False,
         validator_map=validators,
+        security_map=hotpath.security_map(),
         swagger_ui_options=SwaggerUIOptions(
             swagger_ui_path=DOCS_PATH,
             spec_path=SPEC_URL,

@@ -16,7 +16,12 @@ from typing import Any
 import jsonschema_rs
 import orjson
 from connexion.exceptions import NonConformingResponseBody
-from connexion.validators import JSONRequestBodyValidator, JSONResponseBodyValidator
+from connexion.utils import is_null, is_nullable
+from connexion.validators import (
+    JSONRequestBodyValidator,
+    JSONResponseBodyValidator,
+    ParameterValidator,
+)
 
 
 class BodyError(Exception):
@@ -66,13 +71,78 @@ class SchemaCache:
         return compiled
 
 
-def validator_classes() -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """The (request body, response body) validator factories of one app, sharing one cache."""
+def validator_classes() -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
+    """The (request body, response body, parameter) validator factories of one app."""
     cache = SchemaCache()
     return (
         functools.partial(ContractBodyValidator, cache=cache),
         functools.partial(ContractResponseValidator, cache=cache),
+        functools.partial(ContractParameterValidator, cache=ParameterCache()),
     )
+
+
+# Formats Connexion's (jsonschema's) Draft 4 format checker does not check; any other format
+# keeps a parameter on Connexion's own path.
+_UNCHECKED_FORMATS = frozenset({"int32", "int64", "float", "double"})
+
+
+class ParameterCache:
+    """A compiled check per parameter definition, for the parameters it can decide exactly:
+    types, bounds, enums and patterns, without formats jsonschema would check."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[int, tuple[dict[str, Any], Any]] = {}
+
+    def get(self, param: dict[str, Any]) -> Any:
+        hit = self._compiled.get(id(param))
+        if hit is not None and hit[0] is param:
+            return hit[1]
+        schema = param.get("schema", param)
+        compiled = None
+        if not _has_checked_format(schema):
+            try:
+                compiled = jsonschema_rs.Draft4Validator(schema, validate_formats=False)
+            except Exception:  # a schema jsonschema-rs does not take: Connexion's path decides
+                compiled = None
+        self._compiled[id(param)] = (param, compiled)
+        return compiled
+
+
+def _has_checked_format(schema: Any) -> bool:
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            return True
+        fmt = schema.get("format")
+        if fmt is not None and fmt not in _UNCHECKED_FORMATS:
+            return True
+        return any(_has_checked_format(v) for v in schema.values())
+    if isinstance(schema, list):
+        return any(_has_checked_format(v) for v in schema)
+    return False
+
+
+class ContractParameterValidator(ParameterValidator):
+    """Connexion's parameter validator with a compiled fast path for valid values.
+
+    Connexion copies each parameter's definition and builds a pure-Python validator for it on
+    every request. A value the compiled check accepts is valid; anything else (and every
+    parameter the cache cannot decide) goes through Connexion's own code, so errors and their
+    wording are Connexion's.
+    """
+
+    def __init__(self, *args: Any, cache: ParameterCache | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._cache = cache
+
+    def validate_parameter(  # type: ignore[override]
+        self, parameter_type: str, value: Any, param: dict[str, Any], param_name: Any = None
+    ) -> str | None:
+        decidable = value is not None and not (is_nullable(param) and is_null(value))
+        if decidable and self._cache is not None:
+            compiled = self._cache.get(param)
+            if compiled is not None and compiled.is_valid(value):
+                return None
+        return ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
 
 
 def _nullable_to_jsonschema(schema: Any) -> Any:
