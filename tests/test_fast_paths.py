@@ -1,0 +1,86 @@
+"""The performance work keeps behaviour: compiled validators still catch drift, views stay copies,
+the fast JSON encoder writes what the standard one did. No timing here: that is `make bench`."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.testclient import TestClient
+
+from mockserver import seed
+from mockserver.app import _compact_json, create_app
+from mockserver.config import MockConfig
+from mockserver.portainer import views
+
+
+def key(token: str) -> dict[str, str]:
+    return {"X-API-Key": token}
+
+
+def test_a_compiled_response_schema_still_catches_drift_after_valid_answers(
+    client: TestClient, runtime, admin_key: str
+) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/api/stacks", headers=key(admin_key)).status_code == 200
+    assert client.get("/api/stacks", headers=key(admin_key)).status_code == 200
+    stack = next(iter(runtime.store.state.stacks.values()))
+    stack.status = "running"  # not an integer, deep inside one item of the list
+    response = client.get("/api/stacks", headers=key(admin_key))
+    assert response.status_code == 500
+    assert "does not conform" in response.json()["details"]
+    response = client.get(f"/api/stacks/{stack.id}", headers=key(admin_key))
+    assert response.status_code == 500
+
+
+def test_without_response_validation_a_drifting_answer_goes_out() -> None:
+    app = create_app(MockConfig(validate_responses=False, rate_limit=False))
+    token = app.runtime.seeded.accounts["admin"].tokens[0]
+    app.runtime.store.state.settings.values["EnableTelemetry"] = "yes"
+    with TestClient(app) as client:
+        response = client.get("/api/settings", headers=key(token))
+    assert response.status_code == 200 and response.json()["EnableTelemetry"] == "yes"
+
+
+def test_parameters_are_still_checked_with_connexions_wording(
+    client: TestClient, admin_key: str
+) -> None:
+    for _ in range(2):  # the second time through the compiled check
+        ok = client.get("/api/endpoints?start=0", headers=key(admin_key))
+        assert ok.status_code == 200
+        low = client.get("/api/endpoints?start=-1", headers=key(admin_key))
+        assert low.status_code == 400
+        assert low.json()["details"] == "-1 is less than the minimum of 0"
+        bad = client.delete("/api/stacks/1?endpointId=x", headers=key(admin_key))
+        assert bad.json()["details"] == "'x' is not of type 'integer'"
+
+
+def test_a_view_shares_no_container_with_the_state(runtime) -> None:  # type: ignore[no-untyped-def]
+    state = runtime.store.state
+    stack = next(s for s in state.stacks.values() if s.env)
+    view = views.stack_view(stack, state.resource_controls.get(stack.resource_control_id))
+    view["Env"][0]["value"] = "changed"
+    view["ResourceControl"]["UserAccesses"].append({"UserId": 99, "AccessLevel": 1})
+    assert stack.env[0]["value"] != "changed"
+    settings = views.settings_view(state.settings)
+    settings["LDAPSettings"]["SearchSettings"].append({})
+    assert len(state.settings.values["LDAPSettings"]["SearchSettings"]) == 1
+
+
+def test_the_json_encoder_writes_what_compact_json_dumps_did(runtime) -> None:  # type: ignore[no-untyped-def]
+    state = runtime.store.state
+    samples = [views.settings_view(state.settings), {"text": 'é ü \u2028 \x01 / "q"', "n": 1.5}]
+    samples += [
+        views.stack_view(s, state.resource_controls.get(s.resource_control_id))
+        for s in state.stacks.values()
+    ]
+    encoder = _compact_json()
+    for sample in samples:
+        expected = json.dumps(sample, separators=(",", ":"), ensure_ascii=False) + "\n"
+        assert encoder.dumps(sample) == expected.encode()
+
+
+def test_scenarios_may_ask_for_more_stacks_than_faker_has_words() -> None:
+    scenario = seed.load_scenario(None)
+    scenario["portainer"]["extra"]["stacks"] = 1_500
+    state = seed.build(42, scenario).state
+    assert len(state.stacks) == 1_500
+    assert len({(s.endpoint_id, s.name) for s in state.stacks.values()}) == 1_500
