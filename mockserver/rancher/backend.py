@@ -319,7 +319,8 @@ class RancherBackend:
 
     def get_key(self, caller: Caller, project: str, key: str) -> RancherKey:
         with self.store.lock:
-            return dataclasses.replace(self._key(caller, project, key))
+            environment = self.project_in_scope(caller, project)
+            return dataclasses.replace(self._key(environment, key))
 
     def update_key(
         self, caller: Caller, project: str, key: str, fields: Mapping[str, Any] | None
@@ -328,7 +329,7 @@ class RancherBackend:
         ignores fields an environment role may not write. The state does not change."""
         fields = fields or {}
         with self.store.lock:
-            found = self._key(caller, project, key)
+            found = self._key(self.project_in_scope(caller, project), key)
             name = _text(fields, "name", NAME_MAX) if "name" in fields else found.name
             description = (
                 _text(fields, "description", DESCRIPTION_MAX)
@@ -344,7 +345,7 @@ class RancherBackend:
         A key already removed answers again unchanged (the process is already done).
         """
         with self.store.lock:
-            found = self._key(caller, project, key)
+            found = self._key(self.project_in_scope(caller, project), key)
             step = PROCESSES["remove"].steps.get(found.state)
             if step is not None:
                 found.state, found.settles_to = step
@@ -356,22 +357,21 @@ class RancherBackend:
         """`POST ...?action=name`: 422 InvalidAction for a name the schema lacks, 404 for an
         unknown key, 422 ActionNotAvailable when the key's state does not offer it."""
         with self.store.lock:
-            self.project_in_scope(caller, project)
+            environment = self.project_in_scope(caller, project)
             process = PROCESSES.get(action)
             if process is None:
                 raise errors.invalid_action()
-            found = self._key(caller, project, key)
+            found = self._key(environment, key)
             step = process.steps.get(found.state)
             if step is None:
                 raise errors.action_not_available()
             found.state, found.settles_to = step
             return dataclasses.replace(found)
 
-    def _key(self, caller: Caller, project: str, key: str) -> RancherKey:
+    def _key(self, environment: Environment, key: str) -> RancherKey:
         """The project's key with this id, settled; 404 for another project's key or a bad id."""
-        environment = self.project_in_scope(caller, project)
         credential_id = parse_id(key)
-        found = self.store.state.rancher_keys.get(credential_id) if credential_id else None
+        found = None if credential_id is None else self.store.state.rancher_keys.get(credential_id)
         if found is None or found.account_id != project_id(environment.id):
             raise errors.not_found()
         self.settle(found)
