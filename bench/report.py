@@ -172,7 +172,11 @@ def render(
         + (f", Prism {info['prism']}" if "prism" in info else ""),
         f"- Load: wrk from its own process, 1 thread, {args.connections} keep-alive connections,"
         f" {args.warmup} s warm-up then {args.duration} s per request, each request alone, every"
-        " server in turn on 127.0.0.1",
+        " server in turn on 127.0.0.1;"
+        f" {args.rounds} rounds of all servers, each figure from that server's best round (the"
+        " machine may be shared: the 1-minute load average as each server's rounds began was "
+        + "; ".join(f"{run.name} " + ", ".join(f"{x:.1f}" for x in run.loads) for run in runs)
+        + ")",
         "- contract-mock: `python -m mockserver run --seed 42 --scenario bench/scenarios/bench.yaml"
         " --validate-responses on --rate-limit off`: request and response validation on, real"
         f" authentication (access token, or Rancher Basic key) on every request; {stacks} stacks"

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HOST = "127.0.0.1"
+_STARTED: list[Server] = []  # every server started by this process, for stop_all()
 
 
 class ServerFailed(RuntimeError):
@@ -72,6 +73,7 @@ class Server:
             start_new_session=True,
         )
         log.close()
+        _STARTED.append(self)
         deadline = started + wait_s
         while time.perf_counter() < deadline:
             if self.proc.poll() is not None:
@@ -88,7 +90,7 @@ class Server:
         self.stop()
         raise ServerFailed(f"{self.name} gave no answer within {wait_s:.0f} s: {self.log_tail()}")
 
-    def log_tail(self, lines: int = 8) -> str:
+    def log_tail(self, lines: int = 20) -> str:
         try:
             text = self.log_path.read_text(errors="replace")
         except OSError:
@@ -154,3 +156,9 @@ def _cmdline(pid: int) -> str:
     except OSError:
         return ""
     return raw.replace(b"\0", b" ").decode(errors="replace").strip()
+
+
+def stop_all() -> None:
+    """Stop every server this process started and has not stopped yet."""
+    while _STARTED:
+        _STARTED.pop().stop()
