@@ -56,6 +56,9 @@ def pytest_args(
         "conformance.plugin",
         "-p",
         "no:cacheprovider",
+        # The rules report through their own failures; rewriting every plugin's asserts only
+        # costs seconds at each start.
+        "--assert=plain",
         "-c",
         str(PACKAGE / "pytest.ini"),
         "--rootdir",

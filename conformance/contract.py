@@ -71,3 +71,20 @@ def is_public(operation: dict[str, Any], spec: dict[str, Any]) -> bool:
 def schemes(operation: dict[str, Any], spec: dict[str, Any]) -> list[str]:
     security = operation.get("security", spec.get("security")) or []
     return [name for req in security for name in req]
+
+
+def linked_operations(spec: dict[str, Any]) -> list[str]:
+    """The operations the contract's links start from or lead to (its resources' life cycles)."""
+    named = spec.get("components", {}).get("links", {})
+    found: set[str] = set()
+    for op_id, op in operations(spec).items():
+        for response in (op.get("responses") or {}).values():
+            links = (response or {}).get("links") or {}
+            if links:
+                found.add(op_id)
+            for link in links.values():
+                if "$ref" in link:
+                    link = named.get(link["$ref"].rsplit("/", 1)[-1], {})
+                if link.get("operationId"):
+                    found.add(link["operationId"])
+    return sorted(found)

@@ -310,6 +310,12 @@ RULES: tuple[Rule, ...] = (
         f"updateStack; {PORTAINER_NOTES} §4.2, §4.5",
         "test_portainer_stacks.py::test_stack_audit_fields",
     ),
+    _p(
+        "PTR-STK-12",
+        "a deleted stack is gone at once: 404 by id, its file too, and no longer listed",
+        f"deleteStack, getStack, listStacks; {PORTAINER_NOTES} §4.5",
+        "test_portainer_stacks.py::test_deleted_stack_is_gone",
+    ),
     # ------------------------------------------------------------ Rancher: environment API keys
     _p(
         "RCH-KEY-1",

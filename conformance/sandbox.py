@@ -39,6 +39,7 @@ SETTINGS_FIELDS = (
     "TrustOnFirstConnect",
     "EnforceEdgeID",
 )
+REMOVED_STATES = ("removing", "removed", "purging", "purged")
 ENVIRONMENT_FIELDS = (
     "Name",
     "PublicURL",
@@ -92,9 +93,14 @@ class PortainerSandbox:
         self.owned_users: set[int] = set()
         self.owned_stacks: dict[int, int] = {}  # stack id -> environment id
         self._scratch_stack: int | None = None
+        self.stateful = False  # set while the state machine runs
         self._settings_before: dict[str, Any] | None = None
         self._environment_before: tuple[int, dict[str, Any]] | None = None
         self._turn = itertools.count()
+
+    def checks(self) -> list[Any]:
+        """Checks of the contract's own promises that Schemathesis does not know."""
+        return []
 
     # -- credentials for the auth provider
     def credential(self, case: Any) -> tuple[str, str] | None:
@@ -155,9 +161,11 @@ class PortainerSandbox:
             params["id"] = self.world.env_a
         if isinstance(case.body, dict):
             case.body = {k: v for k, v in case.body.items() if k in ENVIRONMENT_FIELDS}
-        reply = self.world.api.get(f"/api/endpoints/{self.world.env_a}", auth=self.world.admin.auth)
-        if reply.status == 200:
-            self._environment_before = (self.world.env_a, reply.json())
+        if self._environment_before is None:  # nothing else changes it while Schemathesis runs
+            env_id = self.world.env_a
+            reply = self.world.api.get(f"/api/endpoints/{env_id}", auth=self.world.admin.auth)
+            if reply.status == 200:
+                self._environment_before = (env_id, reply.json())
 
     def _prepare_updateSettings(self, case: Any) -> None:
         if isinstance(case.body, dict):
@@ -173,9 +181,10 @@ class PortainerSandbox:
                 if isinstance(body.get(section), dict):
                     body[section] = {k: v for k, v in body[section].items() if k != secret}
             case.body = body
-        reply = self.world.api.get("/api/settings", auth=self.world.admin.auth)
-        if reply.status == 200:
-            self._settings_before = reply.json()
+        if self._settings_before is None:  # nothing else changes them while Schemathesis runs
+            reply = self.world.api.get("/api/settings", auth=self.world.admin.auth)
+            if reply.status == 200:
+                self._settings_before = reply.json()
 
     def _prepare_createStandaloneStackFromString(self, case: Any) -> None:
         self._stack_creation(case)
@@ -189,7 +198,8 @@ class PortainerSandbox:
         if not is_positive(case):
             return
         query = _query(case)
-        if as_int(query.get("endpointId")) is not None and next(self._turn) % 2:
+        # Half the cases name an environment that exists; sequences always do, to go on.
+        if as_int(query.get("endpointId")) is not None and (self.stateful or next(self._turn) % 2):
             query["endpointId"] = self.world.env_a
         if isinstance(case.body, dict) and "StackFileContent" in case.body:
             case.body = {**case.body, "StackFileContent": COMPOSE_FILE}
@@ -257,12 +267,12 @@ class PortainerSandbox:
         elif operation == "deleteStack" and status == 204:
             self.owned_stacks.pop(as_int(_params(case).get("id")) or -1, None)
         elif operation == "updateSettings" and self._settings_before is not None:
-            self._restore_settings(self._settings_before)
-            self._settings_before = None
+            if status < 400:  # a refused update changed nothing
+                self._restore_settings(self._settings_before)
         elif operation == "updateEnvironment" and self._environment_before is not None:
             env_id, before = self._environment_before
-            self._restore_environment(env_id, before)
-            self._environment_before = None
+            if status < 400:
+                self._restore_environment(env_id, before)
 
     def _restore_settings(self, before: dict[str, Any]) -> None:
         body = {k: before[k] for k in SETTINGS_FIELDS if k in before}
@@ -291,8 +301,31 @@ class RancherSandbox:
     def __init__(self, world: RancherWorld) -> None:
         self.world = world
         self.owned: dict[str, KeyPair] = {}
+        self.deleted: set[str] = set()
         self._shared: KeyPair | None = None
         self._turn = itertools.count()
+
+    def checks(self) -> list[Any]:
+        return [self.deleted_key_stays_removed]
+
+    def deleted_key_stays_removed(self, ctx: Any, response: Any, case: Any) -> None:
+        """A key deleted with success reads as removed and is listed no more (the contract lets
+        a removed key be read by id, so this replaces the use-after-free check there)."""
+        if response.status_code != 200 or not self.deleted:
+            return
+        operation, body = op_id(case), _json(response)
+        if operation == "getApiKey" and (case.path_parameters or {}).get("id") in self.deleted:
+            if body.get("state") not in REMOVED_STATES:
+                raise AssertionError(
+                    f"deleted key {body.get('id')} reads as {body.get('state')!r}, not removed"
+                )
+        elif operation == "listApiKeys" and "_removed" not in (case.query or {}):
+            # (Rancher's `_removed` parameter asks for removed keys too.)
+            listed = {k.get("id") for k in body.get("data") or [] if isinstance(k, dict)}
+            if listed & self.deleted:
+                raise AssertionError(
+                    f"deleted keys are still listed: {sorted(listed & self.deleted)}"
+                )
 
     def credential(self, case: Any) -> tuple[str, str] | None:
         from conformance.contract import is_public
@@ -330,6 +363,8 @@ class RancherSandbox:
         return self._shared
 
     def track(self, case: Any, response: Any) -> None:
+        if op_id(case) == "deleteApiKey" and response.status_code == 200:
+            self.deleted.add(str((case.path_parameters or {}).get("id")))
         if op_id(case) == "createApiKey" and response.status_code == 201:
             body = _json(response)
             if "id" in body:

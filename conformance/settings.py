@@ -63,8 +63,15 @@ OPTIONS: tuple[Option, ...] = (
     Option("--thorough", "generate many more cases (slower)", kind="flag"),
     Option(
         "--max-examples",
-        "generated cases per operation (overrides the default and --thorough)",
+        "generated cases per operation, and at least 10 stateful scenarios "
+        "(overrides the default and --thorough)",
         kind="int",
+    ),
+    Option(
+        "--phases",
+        "Schemathesis phases per operation, comma-separated: examples, coverage, fuzzing "
+        "(default: all three; the stateful sequences are a test of their own)",
+        default="examples,coverage,fuzzing",
     ),
     Option(
         "--login-rate",
@@ -101,6 +108,7 @@ class Target:
     only: str | None = None
     thorough: bool = False
     max_examples: int | None = None
+    phases: str = "examples,coverage,fuzzing"
     login_rate: float = 0.9
     report_json: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -154,8 +162,8 @@ class Target:
     @property
     def stateful_examples(self) -> int:
         if self.max_examples is not None:
-            return max(2, self.max_examples)
-        return 60 if self.thorough else 12
+            return max(10, self.max_examples)
+        return 150 if self.thorough else 30
 
     @property
     def paced_examples(self) -> int:
@@ -163,6 +171,10 @@ class Target:
         if self.max_examples is not None:
             return min(self.max_examples, 6)
         return 20 if self.thorough else 4
+
+    @property
+    def phase_names(self) -> set[str]:
+        return {p.strip() for p in (self.phases or "").split(",") if p.strip()}
 
     def secrets(self) -> dict[str, str]:
         """Secret values -> the placeholder shown instead of them in reports."""

@@ -368,3 +368,24 @@ def test_stack_audit_fields(portainer: PortainerWorld) -> None:
     expect_status(api.post(f"/api/stacks/{sid}/stop", auth=alice.key, params=where), 200, "stop")
     read = api.get(f"/api/stacks/{sid}", auth=admin.auth)
     expect(read.json().get("CreatedBy") == alice.username, "stopping changed CreatedBy", read)
+
+
+@pytest.mark.rule("PTR-STK-12")
+def test_deleted_stack_is_gone(portainer: PortainerWorld) -> None:
+    api, alice, env_a = portainer.api, portainer.alice, portainer.env_a
+    assert alice is not None
+    needs_user_stacks(portainer, env_a)
+    stack = stack_of(portainer, alice, env_a)
+    sid = stack["Id"]
+    reply = api.delete(f"/api/stacks/{sid}", auth=alice.key, params={"endpointId": env_a})
+    expect_status(reply, 204, "deleting one's own stack")
+    for who in (alice, portainer.admin):
+        expect_status(api.get(f"/api/stacks/{sid}", auth=who.auth), 404, "the deleted stack")
+        expect_status(api.get(f"/api/stacks/{sid}/file", auth=who.auth), 404, "its file")
+        expect(
+            sid not in ids_listed(portainer, who), f"the deleted stack is listed to {who.username}"
+        )
+    reply = api.post(
+        f"/api/stacks/{sid}/stop", auth=portainer.admin.auth, params={"endpointId": env_a}
+    )
+    expect_status(reply, 404, "stopping the deleted stack")
