@@ -1,0 +1,74 @@
+"""The rule catalogue is one list, and the tests, the README and the proofs agree with it."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+from conformance.report import rule_ids_of
+from conformance.rules import RULES, markdown_table
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "conformance"
+
+
+def _marked_tests() -> dict[str, list[str]]:
+    """'module.py::function' -> the rule ids its marker names, for every suite test."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(PACKAGE.glob("test_*.py")):
+        module = importlib.import_module(f"conformance.{path.stem}")
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("test_") and function.__module__ == module.__name__:
+                found[f"{path.name}::{name}"] = rule_ids_of(getattr(function, "pytestmark", []))
+    return found
+
+
+def test_rule_ids_are_unique_and_well_formed() -> None:
+    ids = [rule.id for rule in RULES]
+    assert len(ids) == len(set(ids))
+    for rule in RULES:
+        assert re.fullmatch(r"(SCH-)?(PTR|RCH)-[A-Z]*-?\d+", rule.id), rule.id
+        assert rule.statement and "\n" not in rule.statement
+        assert rule.source
+
+
+def test_every_rule_has_exactly_one_test_and_every_test_one_rule() -> None:
+    tests = _marked_tests()
+    for name, ids in tests.items():
+        assert len(ids) == 1, f"{name} must check exactly one rule, marks {ids}"
+    by_rule = {ids[0]: name for name, ids in tests.items()}
+    assert len(by_rule) == len(tests), "two tests check the same rule"
+    for rule in RULES:
+        assert by_rule.get(rule.id) == rule.test, f"{rule.id}: catalogue says {rule.test}"
+    assert set(by_rule) == {rule.id for rule in RULES}
+
+
+def _readme_section() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"^## Conformance suite\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert match, "README.md has no '## Conformance suite' section"
+    return match.group(1)
+
+
+def test_readme_table_is_the_catalogue() -> None:
+    """Regenerate with `python -m conformance.rules` when rules.py changes."""
+    assert markdown_table() in _readme_section()
+
+
+def test_readme_counts_the_broken_servers() -> None:
+    from tests.test_conformance_proofs import BROKEN
+
+    count = len(BROKEN)
+    assert f"caught {count} / tried {count}" in _readme_section()
+    for broken in BROKEN:
+        assert broken.caught_by in {rule.id for rule in RULES}
+        assert f"| {broken.fault} | {broken.caught_by} |" in _readme_section()
+
+
+@pytest.mark.parametrize("flag", ["--base-url", "--api-key", "--only", "--thorough", "--insecure"])
+def test_readme_documents_the_options(flag: str) -> None:
+    assert flag in _readme_section()

@@ -1,0 +1,81 @@
+"""The conformance suite passes against a correct server: the mock, whatever its seed and data.
+
+No false alarms: every rule must pass against the mock started by the `conformance` command
+itself (default scenario, rate limiter on, so pacing is proven too) and against a mock seeded
+with another seed and scenario, where every name, password and environment differs.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from conformance.rules import RULES
+from tests.conformance_harness import ROOT, mock_app, run_suite, serve, target_args
+
+ALL_RULES = {rule.id for rule in RULES}
+
+
+def test_suite_passes_against_the_mock_it_starts(tmp_path: Path) -> None:
+    """`conformance` with no --base-url: the default run people make first (and the timing in
+    the README)."""
+    run = run_suite([], tmp_path)
+    assert run.code == 0, run.output[-4000:]
+    assert set(run.passed) == ALL_RULES, f"not passed: {sorted(ALL_RULES - set(run.passed))}"
+    assert "started the mock at http://127.0.0.1:" in run.output
+    print(f"default run against the mock: {run.seconds:.1f}s")
+    assert run.seconds < 240, f"the default run took {run.seconds:.0f}s"
+
+
+def test_suite_passes_against_another_seed_and_scenario(tmp_path: Path) -> None:
+    scenario = ROOT / "fixtures" / "alternate.yaml"
+    run = run_suite(
+        ["--mock-seed", "7", "--mock-scenario", str(scenario), "--login-rate", "0"], tmp_path
+    )
+    assert run.code == 0, run.output[-4000:]
+    assert set(run.passed) == ALL_RULES, f"not passed: {sorted(ALL_RULES - set(run.passed))}"
+
+
+def test_pytest_plugin_skips_a_family_without_credentials(tmp_path: Path) -> None:
+    """`pytest --pyargs conformance` works with the plugin's options; a family whose
+    credentials are missing is skipped with its reason, and the run still passes."""
+    app = mock_app(seed=3)
+    portainer_only = target_args("URL", app)[:6]  # --base-url, --admin-user, --admin-password
+    junit = tmp_path / "junit.xml"
+    with serve(app) as url:
+        portainer_only[1] = url
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "--pyargs",
+                "conformance",
+                "-p",
+                "no:cacheprovider",
+                *portainer_only,
+                "--junit-xml",
+                str(junit),
+                "-k",
+                "rancher or test_jwt_works_as_bearer",
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-4000:]
+    assert "Rancher family skipped: no --rancher-url given" in output
+    assert "PASS  PTR-AUTH-2" in output
+    cases = ET.parse(junit).getroot().iter("testcase")
+    rules = {
+        prop.get("value")
+        for case in cases
+        for prop in case.iter("property")
+        if prop.get("name") == "rule"
+    }
+    assert "PTR-AUTH-2" in rules and "RCH-KEY-1" in rules

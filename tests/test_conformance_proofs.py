@@ -1,0 +1,367 @@
+"""The conformance suite is worth what it catches: run it against deliberately wrong servers.
+
+Each broken server is the mock with one rule switched off, either by replacing a rule method on
+one in-process app (nothing global, nothing reachable from the mock's command line) or by a small
+fault-injecting ASGI layer in front of an unchanged mock. The suite runs against it as a user
+runs it and must fail, naming the rule that caught the fault.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mockserver import secrets
+from mockserver.auth import Identity
+from mockserver.errors import MockError
+from mockserver.portainer import views
+from tests.conformance_harness import mock_app, run_suite, serve, target_args
+
+# Few cases per operation: these runs prove that faults are caught, not how thoroughly.
+QUICK = ["--max-examples", "3", "--phases", "examples,fuzzing", "--login-rate", "0"]
+
+
+# ---------------------------------------------------------------- fault-injecting ASGI layers
+class Layer:
+    """An ASGI layer over the mock that may rewrite a request or a JSON answer."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.runtime = app.runtime
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body = b""
+        more = True
+        while more:
+            message = await receive()
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        early = self.answer_early(scope, body)
+        if early is not None:
+            await _send_json(send, *early)
+            return
+        replayed = False
+
+        async def replay() -> Any:
+            nonlocal replayed
+            if replayed:
+                return {"type": "http.disconnect"}
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        started: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                started.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    await self._finish(scope, body, started, b"".join(chunks), send)
+
+        await self.app(scope, replay, capture)
+
+    async def _finish(
+        self, scope: Any, request: bytes, start: Any, payload: bytes, send: Any
+    ) -> None:
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        content_type = dict(headers).get(b"content-type", b"")
+        if b"json" in content_type and payload:
+            try:
+                data = json.loads(payload)
+            except ValueError:
+                data = None
+            if data is not None:
+                data = self.rewrite(scope, request, start["status"], data)
+                payload = json.dumps(data).encode()
+        headers.append((b"content-length", str(len(payload)).encode()))
+        await send({"type": "http.response.start", "status": start["status"], "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+    def answer_early(self, scope: Any, body: bytes) -> tuple[int, Any] | None:
+        return None
+
+    def rewrite(self, scope: Any, request: bytes, status: int, data: Any) -> Any:
+        return data
+
+
+async def _send_json(send: Any, status: int, data: Any) -> None:
+    payload = json.dumps(data).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(payload)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _header(scope: Any, name: bytes) -> bytes | None:
+    return next((v for k, v in scope["headers"] if k.lower() == name), None)
+
+
+class AuthIgnored(Layer):
+    """A Portainer request without any credential runs as the administrator."""
+
+    def answer_early(self, scope: Any, body: bytes) -> tuple[int, Any] | None:
+        path = scope["path"]
+        secured = path.startswith("/api/") and not path.startswith(("/api/auth", "/api/settings/"))
+        bare = _header(scope, b"x-api-key") is None and _header(scope, b"authorization") is None
+        if secured and bare:
+            admin = next(a for a in self.runtime.seeded.accounts.values() if a.role == 1)
+            scope["headers"] = [*scope["headers"], (b"x-api-key", admin.tokens[0].encode())]
+        return None
+
+
+class RequiredFieldDropped(Layer):
+    """Stacks lose `CreatedBy` in every answer."""
+
+    def rewrite(self, scope: Any, request: bytes, status: int, data: Any) -> Any:
+        def strip(item: Any) -> Any:
+            if isinstance(item, dict) and "EndpointId" in item and "CreatedBy" in item:
+                return {k: v for k, v in item.items() if k != "CreatedBy"}
+            return item
+
+        return [strip(i) for i in data] if isinstance(data, list) else strip(data)
+
+
+class CrashOnBadInput(Layer):
+    """A Portainer body that is not a JSON object makes the server fail with 500."""
+
+    def answer_early(self, scope: Any, body: bytes) -> tuple[int, Any] | None:
+        if scope["method"] in ("POST", "PUT") and scope["path"].startswith("/api/") and body:
+            try:
+                parsed = json.loads(body)
+            except ValueError:
+                parsed = None
+            if not isinstance(parsed, dict):
+                return 500, {"message": "Internal Server Error", "details": "runtime error"}
+        return None
+
+
+class SecretInListing(Layer):
+    """Rancher answers show a key's secret again, in reads and lists."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app)
+        self.secrets: dict[str, str] = {}
+
+    def rewrite(self, scope: Any, request: bytes, status: int, data: Any) -> Any:
+        if not scope["path"].startswith("/v2-beta/") or not isinstance(data, dict):
+            return data
+        if status == 201 and data.get("secretValue"):
+            self.secrets[data["id"]] = data["secretValue"]
+            return data
+        items = data.get("data") if data.get("type") == "collection" else [data]
+        for item in items or []:
+            if isinstance(item, dict) and item.get("id") in self.secrets:
+                item["secretValue"] = self.secrets[item["id"]]
+        return data
+
+
+# ---------------------------------------------------------------- rules switched off in one app
+def settings_open(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    rules = app.runtime.portainer.settings
+    rules.get_settings = lambda who: views.settings_view(rules.ctx.store.state.settings)
+    return app
+
+
+def revoked_token_accepted(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    runtime = app.runtime
+    store, authenticator = runtime.store, runtime.authenticator
+    revoked: dict[str, Any] = {}
+    remove, identify = store.remove_token, authenticator.identity_from_api_key
+
+    def remove_token(token_id: int) -> None:
+        token = store.state.tokens.get(token_id)
+        if token is not None:
+            revoked[token.digest] = token
+        remove(token_id)
+
+    def identity_from_api_key(raw: str) -> Identity:
+        try:
+            return identify(raw)
+        except MockError:
+            token = revoked.get(secrets.token_digest(raw))
+            user = store.state.users.get(token.user_id) if token else None
+            if user is None:
+                raise
+            return Identity(user.id, user.username, user.role, "apikey")
+
+    store.remove_token = remove_token
+    authenticator.identity_from_api_key = identity_from_api_key
+    return app
+
+
+def raw_token_listed(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    users = app.runtime.portainer.users
+    raw_by_id: dict[int, str] = {}
+    create, listing = users.create_token, users.list_tokens
+
+    def create_token(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        created = create(*args, **kwargs)
+        raw_by_id[created["apiKey"]["id"]] = created["rawAPIKey"]
+        return created
+
+    def list_tokens(who: Identity, user_id: int) -> list[dict[str, Any]]:
+        tokens = listing(who, user_id)
+        return [
+            {**t, "rawAPIKey": raw_by_id[t["id"]]} if t["id"] in raw_by_id else t for t in tokens
+        ]
+
+    users.create_token, users.list_tokens = create_token, list_tokens
+    return app
+
+
+def duplicate_stack_accepted(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    stacks = app.runtime.portainer.stacks
+    store, create = stacks.ctx.store, stacks.create_stack
+
+    def create_stack(who: Identity, endpoint_id: int, payload: dict[str, Any], swarm: bool) -> Any:
+        with store.lock:  # hide same-environment stacks from the duplicate check, then restore
+            hidden = [s for s in store.state.stacks.values() if s.endpoint_id == endpoint_id]
+            for stack in hidden:
+                stack.endpoint_id = -1
+            try:
+                return create(who, endpoint_id, payload, swarm)
+            finally:
+                for stack in hidden:
+                    stack.endpoint_id = endpoint_id
+
+    stacks.create_stack = create_stack
+    return app
+
+
+def admin_stacks_listed(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    stacks = app.runtime.portainer.stacks
+    listing = stacks.list_stacks
+    stacks.list_stacks = lambda who, raw: listing(dataclasses.replace(who, role=1), raw)
+    return app
+
+
+def grants_ignored(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    environments = app.runtime.portainer.environments
+    environments.visible = lambda who: sorted(
+        environments.ctx.store.state.environments.values(), key=lambda e: e.id
+    )
+    return app
+
+
+def logout_ignored(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    app.runtime.portainer.users.logout = lambda token: None
+    return app
+
+
+def deleted_stack_kept(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """DELETE answers 204 and forgets to delete: the stack is still served afterwards."""
+    stacks = app.runtime.portainer.stacks
+    stacks.delete_stack = lambda who, stack_id, endpoint_id: stacks._accessible(
+        who, stack_id, endpoint_id
+    )
+    return app
+
+
+def active_key_deletable(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    backend = app.runtime.rancher
+    delete = backend.delete_key
+
+    def delete_key(caller: Any, project: str, key: str) -> Any:
+        with backend.store.lock:
+            found = backend._key(caller, project, key)
+            if found.state == "active":
+                found.state, found.settles_to = "removing", "removed"
+                return dataclasses.replace(found)
+        return delete(caller, project, key)
+
+    backend.delete_key = delete_key
+    return app
+
+
+def key_leaves_its_environment(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    backend = app.runtime.rancher
+    in_scope = backend.project_in_scope
+    backend.project_in_scope = lambda caller, project: in_scope(
+        dataclasses.replace(caller, admin=True), project
+    )
+    return app
+
+
+def inactive_key_accepted(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Rancher's Basic check also takes inactive keys (patched for this test only)."""
+    from mockserver.rancher import auth as rancher_auth
+    from mockserver.rancher.backend import Caller
+
+    authenticate = rancher_auth.authenticate
+
+    def lenient(backend: Any, access_key: str, secret_key: str) -> Any:
+        try:
+            return authenticate(backend, access_key, secret_key)
+        except MockError:
+            digest = secrets.secret_digest(secret_key)
+            for key in backend.store.state.rancher_keys.values():
+                inactive = key.public_value == access_key and key.state == "inactive"
+                if inactive and secrets.same(digest, key.secret_hash):
+                    return Caller(key.account_id, False, key.id, key.public_value)
+            raise
+
+    monkeypatch.setattr(rancher_auth, "authenticate", lenient)
+    return app
+
+
+def layer(cls: type[Layer]) -> Callable[[Any, pytest.MonkeyPatch], Any]:
+    return lambda app, monkeypatch: cls(app)
+
+
+@dataclass(frozen=True)
+class Broken:
+    """A deliberately wrong server and the rule that must catch it."""
+
+    fault: str
+    build: Callable[[Any, pytest.MonkeyPatch], Any]  # (fresh mock app, monkeypatch) -> ASGI app
+    caught_by: str
+
+    def __str__(self) -> str:
+        return self.fault
+
+
+BROKEN: tuple[Broken, ...] = (
+    Broken("settings open to standard users", settings_open, "PTR-SET-1"),
+    Broken("authentication ignored", layer(AuthIgnored), "PTR-AUTH-4"),
+    Broken("a revoked token still accepted", revoked_token_accepted, "PTR-TOK-9"),
+    Broken("a raw token shown in a listing", raw_token_listed, "PTR-TOK-6"),
+    Broken("a Rancher secret shown again in reads and lists", layer(SecretInListing), "RCH-KEY-2"),
+    Broken("a deactivated key still accepted", inactive_key_accepted, "RCH-AUTH-1"),
+    Broken("a required field dropped from a response", layer(RequiredFieldDropped), "SCH-PTR-1"),
+    Broken("a 500 on bad input", layer(CrashOnBadInput), "SCH-PTR-1"),
+    Broken("a duplicate stack name accepted", duplicate_stack_accepted, "PTR-STK-3"),
+    Broken("administrators' stacks listed to everyone", admin_stacks_listed, "PTR-STK-4"),
+    Broken("environment grants ignored", grants_ignored, "PTR-ENV-1"),
+    Broken("logout that revokes nothing", logout_ignored, "PTR-AUTH-3"),
+    Broken("a deleted stack still served", deleted_stack_kept, "SCH-PTR-2"),
+    Broken("an active Rancher key deletable", active_key_deletable, "RCH-KEY-6"),
+    Broken(
+        "an environment key reaching other environments", key_leaves_its_environment, "RCH-AUTH-2"
+    ),
+)
+
+
+@pytest.mark.parametrize("broken", BROKEN, ids=str)
+def test_suite_catches_broken_server(
+    broken: Broken, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = mock_app()
+    with serve(broken.build(app, monkeypatch)) as url:
+        run = run_suite([*target_args(url, app), *QUICK], tmp_path)
+    assert run.code != 0, f"the suite passed a server with {broken.fault}:\n{run.output[-3000:]}"
+    assert broken.caught_by in run.failed, (
+        f"{broken.caught_by} did not catch {broken.fault}; failed: {run.failed}\n{run.output[-3000:]}"
+    )
