@@ -6,7 +6,7 @@ from typing import Any
 
 from mockserver.auth import Identity
 
-from . import errors, permissions, views
+from . import errors, payload, permissions, views
 from .context import Context
 
 
@@ -54,6 +54,12 @@ class Environments:
     ) -> dict[str, Any]:
         if not permissions.is_admin(who):
             raise errors.access_denied()
+        payload.check_integers([changes.get("GroupID"), changes.get("TagIDs")])
+        for field in ("UserAccessPolicies", "TeamAccessPolicies"):
+            for key, policy in (changes.get(field) or {}).items():
+                if not payload.is_int64_id(str(key)):
+                    raise errors.invalid_payload(f"Invalid {field} key: {key}")
+                payload.check_integers((policy or {}).get("RoleId"))
         store = self.ctx.store
         with store.lock:
             env = self.ctx.environment(environment_id)
@@ -79,9 +85,6 @@ class Environments:
             ):
                 if field in changes:
                     policies = changes[field] or {}
-                    for key in policies:
-                        if not str(key).isdigit():
-                            raise errors.invalid_payload(f"Invalid {field} key: {key}")
                     setattr(
                         env,
                         attr,

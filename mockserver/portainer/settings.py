@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from mockserver.auth import Identity
 from mockserver.durations import parse_go_duration
 
-from . import errors, permissions, views
+from . import errors, payload, permissions, views
 from .context import Context
 
 _HOST = re.compile(
@@ -56,9 +56,9 @@ def is_url(text: str) -> bool:
     return bool(parts.hostname and _HOST.match(parts.hostname))
 
 
-def validate(payload: dict[str, Any]) -> None:
+def validate(body: dict[str, Any]) -> None:
     """Raise Portainer's 400 for the first invalid field of a settings update."""
-    method = payload.get("AuthenticationMethod")
+    method = body.get("AuthenticationMethod")
     if method is not None and method not in (1, 2, 3):
         raise errors.invalid_payload(
             "Invalid authentication method value. Value must be one of: 1 (internal), "
@@ -69,7 +69,7 @@ def validate(payload: dict[str, Any]) -> None:
         ("TemplatesURL", "external templates URL"),
         ("HelmRepositoryURL", "Helm repository URL"),
     ):
-        value = payload.get(key)
+        value = body.get(key)
         if value and not is_url(value):
             raise errors.invalid_payload(f"Invalid {label}. Must correspond to a valid URL format")
     for key, message in (
@@ -77,18 +77,72 @@ def validate(payload: dict[str, Any]) -> None:
         ("KubeconfigExpiry", "Invalid Kubeconfig Expiry"),
         ("SnapshotInterval", "Invalid snapshot interval"),
     ):
-        value = payload.get(key)
+        value = body.get(key)
         if value is not None:
             try:
                 parse_go_duration(value)
             except ValueError:
                 raise errors.invalid_payload(message) from None
-    edge_url = payload.get("EdgePortainerURL")
+    edge_url = body.get("EdgePortainerURL")
     if edge_url and not is_url(edge_url):
         raise errors.invalid_payload("Invalid EdgePortainerURL")
-    oauth = payload.get("OAuthSettings") or {}
+    oauth = body.get("OAuthSettings") or {}
     if oauth.get("AuthStyle") is not None and oauth["AuthStyle"] not in (0, 1, 2):
         raise errors.invalid_payload("Invalid OAuth AuthStyle")
+
+
+# The fields of the nested settings structs (api/portainer.go): the decoder keeps only these.
+NESTED_FIELDS = {
+    "InternalAuthSettings": ("RequiredPasswordLength",),
+    "GlobalDeploymentOptions": ("hideStacksFunctionality",),
+    "LDAPSettings": (
+        "AnonymousMode",
+        "ReaderDN",
+        "Password",
+        "URL",
+        "StartTLS",
+        "TLSConfig",
+        "SearchSettings",
+        "GroupSearchSettings",
+        "AutoCreateUsers",
+    ),
+    "OAuthSettings": (
+        "ClientID",
+        "ClientSecret",
+        "AccessTokenURI",
+        "AuthorizationURI",
+        "ResourceURI",
+        "RedirectURI",
+        "UserIdentifier",
+        "Scopes",
+        "OAuthAutoCreateUsers",
+        "DefaultTeamID",
+        "SSO",
+        "LogoutURI",
+        "AuthStyle",
+    ),
+}
+LDAP_LIST_FIELDS = {
+    "SearchSettings": ("BaseDN", "Filter", "UserNameAttribute"),
+    "GroupSearchSettings": ("GroupBaseDN", "GroupFilter", "GroupAttribute"),
+}
+TLS_FIELDS = ("TLS", "TLSSkipVerify", "TLSCACert", "TLSCert", "TLSKey")
+
+
+def decoded(key: str, value: Any) -> Any:
+    """One updatable field as Portainer's decoder leaves it: unknown nested keys dropped."""
+    if key == "BlackListedLabels" and isinstance(value, list):
+        return [payload.known_fields(pair, ("name", "value")) for pair in value]
+    if key not in NESTED_FIELDS:
+        return value
+    value = payload.known_fields(value, NESTED_FIELDS[key])
+    if key == "LDAPSettings" and isinstance(value, dict):
+        if isinstance(value.get("TLSConfig"), dict):
+            value["TLSConfig"] = payload.known_fields(value["TLSConfig"], TLS_FIELDS)
+        for name, fields in LDAP_LIST_FIELDS.items():
+            if isinstance(value.get(name), list):
+                value[name] = [payload.known_fields(item, fields) for item in value[name]]
+    return value
 
 
 class SettingsRules:
@@ -103,18 +157,25 @@ class SettingsRules:
     def public_settings(self) -> dict[str, Any]:
         return views.public_settings_view(self.ctx.store.state.settings)
 
-    def update_settings(self, who: Identity, payload: dict[str, Any]) -> dict[str, Any]:
+    def update_settings(self, who: Identity, body: dict[str, Any]) -> dict[str, Any]:
         if not permissions.is_admin(who):
             raise errors.access_denied()
-        validate(payload)
+        # As Portainer's decoder: unknown fields are dropped unread, declared ones must fit.
+        body = {
+            key: decoded(key, copy.deepcopy(value))
+            for key, value in body.items()
+            if key in UPDATABLE or key == "EdgePortainerURL"
+        }
+        payload.check_integers(body)
+        validate(body)
         store = self.ctx.store
         with store.lock:
             settings = store.state.settings
             values = settings.values
             for key in UPDATABLE:
-                if key not in payload or payload[key] is None:
+                if key not in body or body[key] is None:
                     continue
-                value = copy.deepcopy(payload[key])
+                value = body[key]
                 if key == "LDAPSettings":
                     secret = value.pop("Password", None)
                     if secret:
@@ -129,6 +190,6 @@ class SettingsRules:
                     values[key] = {**values[key], **value}
                 else:
                     values[key] = value
-            if payload.get("EdgePortainerURL") is not None:
-                values["EdgePortainerUrl"] = payload["EdgePortainerURL"]
+            if body.get("EdgePortainerURL") is not None:
+                values["EdgePortainerUrl"] = body["EdgePortainerURL"]
             return views.settings_view(settings)
