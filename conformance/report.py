@@ -96,7 +96,10 @@ class Results:
                     for text in item.request.splitlines():
                         lines.append(f"        {text}")
                 for curl in item.curl[:2]:
-                    lines.append(f"        reproduce: {mask(curl, secrets)}")
+                    shown = mask(curl, secrets)
+                    if len(shown) > 500:  # the whole line is in --report-json
+                        shown = shown[:500] + " ..."
+                    lines.append(f"        reproduce: {shown}")
             if len(result.findings) > 5:
                 lines.append(f"      ... and {len(result.findings) - 5} more failing items")
         lines.extend(f"note: {note}" for note in self.notes)
