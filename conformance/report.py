@@ -83,11 +83,14 @@ class Results:
             f"conformance: {len(ran)} rules checked: {self.count('passed')} passed, "
             f"{self.count('failed')} failed, {self.count('skipped')} skipped"
         ]
+        last_reason = None
         for result in ran:
             mark = {"passed": "PASS", "failed": "FAIL", "skipped": "SKIP"}[result.outcome]
             lines.append(f"{mark}  {result.id:<11} {result.statement}")
-            if result.outcome == "skipped" and result.skip_reason:
-                lines.append(f"      skipped: {result.skip_reason}")
+            reason = result.skip_reason if result.outcome == "skipped" else None
+            if reason and reason != last_reason:  # a skipped family says why once
+                lines.append(f"      skipped: {reason}")
+            last_reason = reason
             for item in result.findings[:5]:
                 lines.append(f"      in {item.test}")
                 for text in item.why.splitlines()[:12]:

@@ -9,11 +9,13 @@ check falsely. Every request goes through the family's sandbox (`conformance.san
 
 from __future__ import annotations
 
+import http.cookiejar
 from typing import Any
 
 import hypothesis
 import hypothesis.errors
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck
 from schemathesis.config import SchemathesisConfig
@@ -118,8 +120,19 @@ def rancher_sandbox(rancher: Any) -> Any:
     return sandbox
 
 
+def _session() -> requests.Session:
+    """One connection pool for all generated requests (a TLS handshake each is slow), keeping no
+    cookies: a login's session cookie would silently outrank the credential of later requests."""
+    session = requests.Session()
+    session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    return session
+
+
+SESSION = _session()
+
+
 def call_kwargs() -> dict[str, Any]:
-    return {"verify": not TARGET.insecure, "timeout": 30}
+    return {"verify": not TARGET.insecure, "timeout": 30, "session": SESSION}
 
 
 def exercise(case: Any, sandbox: Any) -> None:
