@@ -2,7 +2,7 @@
 
     conformance --base-url https://portainer.example:9443 --admin-user admin --admin-password ...
     conformance --rancher-url http://rancher:8080 --rancher-access-key ... --rancher-secret-key ...
-    conformance                      # no --base-url: start the mock, test it, stop it
+    conformance                      # no server named: start the mock, test it, stop it
 
 It runs pytest over this package with the suite's plugin; options it does not know go to pytest
 (`-k`, `-x`, `-v`, ...). The exit code is pytest's: 0 only when every rule that ran passed.
@@ -26,7 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="conformance",
         description="Check that a Portainer and/or Rancher server honours the contract "
-        "(openapi.yaml) and its rules. Without --base-url, start the mock and check it.",
+        "(openapi.yaml) and its rules. With neither --base-url nor --rancher-url, start the "
+        "mock and check it.",
         epilog="Every option may also come from the environment as CONFORMANCE_<OPTION>, "
         "e.g. CONFORMANCE_ADMIN_PASSWORD. Unknown options are passed to pytest.",
     )
@@ -91,7 +92,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     values = {opt.dest: getattr(options, opt.dest) for opt in settings.OPTIONS}
     started = time.monotonic()
     mock = None
-    if not values["base_url"] and not os.environ.get(settings.option("base_url").env):
+    given = [
+        values[name] or os.environ.get(settings.option(name).env)
+        for name in ("base_url", "rancher_url")
+    ]
+    if not any(given):  # no server named: test the mock
         from conformance.mock import StartedMock
 
         login_rate = values["login_rate"]
