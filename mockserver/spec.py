@@ -10,12 +10,14 @@ from typing import Any
 import yaml
 
 SPEC_PATH = Path(__file__).resolve().parent / "openapi.yaml"
+# LibYAML's safe loader when PyYAML has it: same result, ~10x faster (~0.1 s of every start).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @functools.cache
 def _load() -> dict[str, Any]:
     with open(SPEC_PATH, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=_LOADER)  # a safe loader, C or Python
 
 
 def load_spec() -> dict[str, Any]:
