@@ -33,12 +33,18 @@ def best_prism(runs: Sequence[Any], key: str) -> tuple[Any, LoadResult] | None:
     return max(found, key=lambda pair: pair[1].rps) if found else None
 
 
+def lowest_prism_p99(runs: Sequence[Any], key: str) -> float | None:
+    """Prism's lowest p99 on `key` over its modes: the strictest latency to compare with."""
+    found = [run.results[key].p99_ms for run in runs[1:] if key in run.results]
+    return min(found) if found else None
+
+
 def comparison_table(targets: Sequence[Any], runs: Sequence[Any]) -> list[str]:
     ours = runs[0]
     head = ["request", "mock req/s", "p50 ms", "p99 ms"]
     for run in runs[1:]:
         head += [f"{run.name} req/s", "p50 ms", "p99 ms"]
-    head += ["req/s ratio (mock ÷ best Prism)", "p99 (mock vs best Prism)"]
+    head += ["req/s ratio (mock ÷ best Prism)", "p99 (mock vs Prism's lowest)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for target in targets:
         row = [target.label, *_cells(ours.results.get(target.key), ours.skipped.get(target.key))]
@@ -52,8 +58,9 @@ def comparison_table(targets: Sequence[Any], runs: Sequence[Any]) -> list[str]:
         if best is not None and mine is not None:
             run, theirs = best
             row.append(f"**{mine.rps / theirs.rps:.2f}** (vs {run.name})")
-            verdict = "no worse" if mine.p99_ms <= theirs.p99_ms else "WORSE"
-            row.append(f"{_ms(mine.p99_ms)} vs {_ms(theirs.p99_ms)}: {verdict}")
+            lowest = lowest_prism_p99(runs, target.key) or theirs.p99_ms
+            verdict = "no worse" if mine.p99_ms <= lowest else "WORSE"
+            row.append(f"{_ms(mine.p99_ms)} vs {_ms(lowest)}: {verdict}")
         elif target.ours_only:
             row += ["mock only (Prism keeps no state)", ""]
         else:
@@ -115,10 +122,11 @@ def checks(
                 continue
             run, theirs = best
             ratio = mine.rps / theirs.rps
+            lowest = lowest_prism_p99(runs, key) or theirs.p99_ms
             out.append(
                 f"- `{key}` throughput ≥ best Prism ({run.name}): {mark(ratio >= 1.0)} "
-                f"(ratio {ratio:.2f}); p99 no worse: {mark(mine.p99_ms <= theirs.p99_ms)} "
-                f"({_ms(mine.p99_ms)} vs {_ms(theirs.p99_ms)} ms)"
+                f"(ratio {ratio:.2f}); p99 no worse than Prism's lowest: "
+                f"{mark(mine.p99_ms <= lowest)} ({_ms(mine.p99_ms)} vs {_ms(lowest)} ms)"
             )
     clean = all(result.clean for result in ours.results.values())
     out.append(f"- every answer of the mock under load was 2xx: {mark(clean)}")
@@ -173,8 +181,9 @@ def render(
         f"- Load: wrk from its own process, 1 thread, {args.connections} keep-alive connections,"
         f" {args.warmup} s warm-up then {args.duration} s per request, each request alone, every"
         " server in turn on 127.0.0.1;"
-        f" {args.rounds} rounds of all servers, each figure from that server's best round (the"
-        " machine may be shared: the 1-minute load average as each server's rounds began was "
+        f" {args.rounds} rounds of all servers in turn, each figure (req/s, p50, p99) the"
+        " server's best over its rounds, since other work on a shared machine only slows a round"
+        " (the 1-minute load average as each server's rounds began: "
         + "; ".join(f"{run.name} " + ", ".join(f"{x:.1f}" for x in run.loads) for run in runs)
         + ")",
         "- contract-mock: `python -m mockserver run --seed 42 --scenario bench/scenarios/bench.yaml"
