@@ -81,9 +81,14 @@ def pytest_args(
 
 
 def run_pytest(args: list[str]) -> int:
+    import tempfile
+
     import pytest
 
-    return int(pytest.main(args))
+    # Hypothesis caches what it learns under ./.hypothesis; keep the user's directory clean.
+    with tempfile.TemporaryDirectory(prefix="conformance-") as scratch:
+        os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", scratch)
+        return int(pytest.main(args))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
