@@ -124,7 +124,10 @@ def banner(runtime: Runtime, base_url: str, https_url: str | None) -> str:
         )
     lines.append(f"  curl -s -u {ra.access_key}:{ra.secret_key} {base_url}/v2-beta/projects")
     if runtime.control is not None:
-        lines += ["", f"Control API: POST {base_url}/__mock__/reset, GET {base_url}/__mock__/state"]
+        routes = ", ".join(
+            f"{m} /__mock__{p}" for m, p in sorted(runtime.control.routes, key=lambda r: r[1])
+        )
+        lines += ["", f"Control API ({base_url}): {routes}"]
     return "\n".join(lines)
 
 

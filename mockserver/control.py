@@ -2,6 +2,9 @@
 
 POST /__mock__/reset   back to the seeded state (204)
 GET  /__mock__/state   a JSON snapshot of the state, without secrets or hashes
+
+The request journal and fault injection add their routes (`/requests`, `/faults`) through
+`ControlAPI.route`; see mockserver/traffic.py.
 """
 
 from __future__ import annotations
