@@ -24,7 +24,7 @@ from mockserver.http_errors import AllowedMethods, ErrorTranslator
 from mockserver.middleware import MockMiddleware
 from mockserver.runtime import Runtime
 from mockserver.spec import load_spec
-from mockserver.validation import validator_classes
+from mockserver.validation import remember_encoded, validator_classes
 
 DOCS_PATH = "/api/docs"
 SPEC_URL = "/api/openapi.json"
@@ -70,7 +70,9 @@ class _OrjsonJsonifier(Jsonifier):
         super().__init__(json)
 
     def dumps(self, data: Any, **kwargs: Any) -> bytes:  # type: ignore[override]
-        return orjson.dumps(data, default=_encode_other, option=self._OPTIONS)
+        encoded = orjson.dumps(data, default=_encode_other, option=self._OPTIONS)
+        remember_encoded(encoded, data)  # response validation may check `data`, not re-parse
+        return encoded
 
 
 def _encode_other(value: Any) -> Any:

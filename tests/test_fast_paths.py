@@ -4,6 +4,7 @@ the fast JSON encoder writes what the standard one did. No timing here: that is 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from starlette.testclient import TestClient
 
@@ -29,6 +30,19 @@ def test_a_compiled_response_schema_still_catches_drift_after_valid_answers(
     assert "does not conform" in response.json()["details"]
     response = client.get(f"/api/stacks/{stack.id}", headers=key(admin_key))
     assert response.status_code == 500
+
+
+def test_values_the_encoder_converts_are_checked_as_sent(
+    client: TestClient, runtime, admin_key: str
+) -> None:  # type: ignore[no-untyped-def]
+    values = runtime.store.state.settings.values
+    values["LogoURL"] = Decimal("1.5")  # goes out as the number 1.5, not a string
+    response = client.get("/api/settings", headers=key(admin_key))
+    assert response.status_code == 500
+    assert "does not conform" in response.json()["details"]
+    values["LogoURL"] = ""
+    values["EnableTelemetry"] = float("nan")  # goes out as null, not a boolean
+    assert client.get("/api/settings", headers=key(admin_key)).status_code == 500
 
 
 def test_without_response_validation_a_drifting_answer_goes_out() -> None:
