@@ -71,13 +71,14 @@ def environment_view(env: Environment, show_policies: bool) -> dict[str, Any]:
 
 
 def resource_control_view(control: ResourceControl) -> dict[str, Any]:
+    users, teams = control.user_accesses, control.team_accesses
     return {
         "Id": control.id,
         "ResourceId": control.resource_id,
         "SubResourceIds": [],
         "Type": control.type,
-        "UserAccesses": [{"UserId": uid, "AccessLevel": 1} for uid in control.user_accesses],
-        "TeamAccesses": [{"TeamId": tid, "AccessLevel": 1} for tid in control.team_accesses],
+        "UserAccesses": [{"UserId": uid, "AccessLevel": 1} for uid in users] if users else [],
+        "TeamAccesses": [{"TeamId": tid, "AccessLevel": 1} for tid in teams] if teams else [],
         "Public": control.public,
         "AdministratorsOnly": control.administrators_only,
         "System": control.system,
@@ -85,9 +86,13 @@ def resource_control_view(control: ResourceControl) -> dict[str, Any]:
 
 
 def stack_view(stack: Stack, control: ResourceControl | None) -> dict[str, Any]:
-    git = _copy(stack.git_config)
-    if git and git.get("Authentication"):
-        git["Authentication"]["Password"] = ""
+    # Built for every stack of a list: optional fields are mostly None, so test before copying.
+    git = stack.git_config
+    if git is not None:
+        git = _copy(git)
+        if git.get("Authentication"):
+            git["Authentication"]["Password"] = ""
+    env, files, auto, option = stack.env, stack.additional_files, stack.auto_update, stack.option
     return {
         "Id": stack.id,
         "Name": stack.name,
@@ -95,17 +100,17 @@ def stack_view(stack: Stack, control: ResourceControl | None) -> dict[str, Any]:
         "EndpointId": stack.endpoint_id,
         "SwarmId": stack.swarm_id,
         "EntryPoint": stack.entry_point,
-        "Env": _copy(stack.env),
-        "ResourceControl": resource_control_view(control) if control is not None else None,
+        "Env": None if env is None else _copy(env),
+        "ResourceControl": None if control is None else resource_control_view(control),
         "Status": stack.status,
         "ProjectPath": stack.project_path,
         "CreationDate": stack.creation_date,
         "CreatedBy": stack.created_by,
         "UpdateDate": stack.update_date,
         "UpdatedBy": stack.updated_by,
-        "AdditionalFiles": _copy(stack.additional_files),
-        "AutoUpdate": _copy(stack.auto_update),
-        "Option": _copy(stack.option),
+        "AdditionalFiles": None if files is None else _copy(files),
+        "AutoUpdate": None if auto is None else _copy(auto),
+        "Option": None if option is None else _copy(option),
         "GitConfig": git,
         "FromAppTemplate": stack.from_app_template,
         "Namespace": stack.namespace,
