@@ -229,6 +229,41 @@ def _first_error(validator: Any, instance: Any) -> Any:
     return next(iter(validator.iter_errors(instance)), None)
 
 
+_PROPERTY_NAMES: dict[int, tuple[dict[str, Any], dict[str, str]]] = {}
+
+
+def _property_names(schema: dict[str, Any]) -> dict[str, str]:
+    """casefolded name -> the contract's spelling, for the top-level properties of a body schema."""
+    hit = _PROPERTY_NAMES.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    target = schema
+    while "$ref" in target:
+        target = (
+            schema.get("components", {}).get("schemas", {}).get(target["$ref"].split("/")[-1], {})
+        )
+    names = {name.casefold(): name for name in target.get("properties", {})}
+    _PROPERTY_NAMES[id(schema)] = (schema, names)
+    return names
+
+
+def fold_keys(body: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """Portainer's Go decoder matches JSON keys case-insensitively: `Username` fills `username`.
+
+    Returns `body` itself when nothing needs renaming; an exact spelling wins over another case.
+    """
+    renames = {
+        key: names[key.casefold()]
+        for key in body
+        if key not in names.values()
+        and key.casefold() in names
+        and names[key.casefold()] not in body
+    }
+    if not renames:
+        return body
+    return {renames.get(key, key): value for key, value in body.items()}
+
+
 class ContractBodyValidator(JSONRequestBodyValidator):
     """JSON request bodies: parse leniently as UTF-8, validate with a compiled schema."""
 
@@ -241,11 +276,17 @@ class ContractBodyValidator(JSONRequestBodyValidator):
         if not raw.strip():
             return None
         try:
-            return json.loads(raw.decode("utf-8"))
+            body = json.loads(raw.decode("utf-8"))
         except UnicodeDecodeError:
             raise BodyError("json", "Request body is not valid UTF-8") from None
         except ValueError as exc:
             raise BodyError("json", str(exc)) from None
+        if isinstance(body, dict) and scope["path"].startswith("/api/"):
+            folded = fold_keys(body, _property_names(self._schema))
+            if folded is not body:
+                self.MUTABLE_VALIDATION = True  # hand the handler the renamed keys
+                return folded
+        return body
 
     def _validate(self, body: Any) -> Any:
         if body is None:

@@ -533,3 +533,18 @@ def test_a_users_access_is_the_same_whichever_credential(
         by_token = client.get(url, headers=key(alice_key))
         by_jwt = client.get(url, headers=bearer(jwt))
         assert (by_token.status_code, by_token.json()) == (by_jwt.status_code, by_jwt.json()), url
+
+
+def test_body_keys_match_case_insensitively_like_portainer(
+    client: TestClient, alice_key: str
+) -> None:
+    login_answer = client.post(
+        "/api/auth", json={"Username": "alice", "Password": "alice-password"}
+    )
+    assert login_answer.status_code == 200
+    created = client.post(
+        "/api/stacks/create/standalone/string?endpointId=2",
+        json={"name": "Lower Case Keys", "stackFileContent": "services: {}\n"},
+        headers=key(alice_key),
+    )
+    assert (created.status_code, created.json()["Name"]) == (200, "lowercasekeys")

@@ -437,3 +437,13 @@ def test_settings_are_for_administrators_and_hide_secrets(
         store.state.settings.ldap_password == "ldap-secret"
     )  # an empty secret keeps the stored one
     assert updated["EnableTelemetry"] is False  # absent keys keep their value
+
+
+def test_fold_keys_renames_only_other_cases_of_declared_fields() -> None:
+    from mockserver.validation import fold_keys
+
+    names = {"username": "username", "password": "password"}
+    body = {"Username": "a", "PASSWORD": "b", "extra": 1}
+    assert fold_keys(body, names) == {"username": "a", "password": "b", "extra": 1}
+    exact = {"username": "a", "Username": "b"}
+    assert fold_keys(exact, names) is exact  # the exact spelling wins; nothing renamed
