@@ -88,3 +88,8 @@ def linked_operations(spec: dict[str, Any]) -> list[str]:
                 if link.get("operationId"):
                     found.add(link["operationId"])
     return sorted(found)
+
+
+def request_fields(component: str) -> tuple[str, ...]:
+    """The top-level fields a request component of the contract declares."""
+    return tuple(load()["components"]["schemas"][component].get("properties", {}))

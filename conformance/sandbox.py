@@ -16,38 +16,14 @@ from typing import Any
 
 from schemathesis import GenerationMode
 
+from conformance import contract
 from conformance.client import Pacer
 from conformance.identities import COMPOSE_FILE, KeyPair, PortainerWorld, RancherWorld, unique
 
-SETTINGS_FIELDS = (
-    "LogoURL",
-    "BlackListedLabels",
-    "AuthenticationMethod",
-    "InternalAuthSettings",
-    "LDAPSettings",
-    "OAuthSettings",
-    "SnapshotInterval",
-    "TemplatesURL",
-    "GlobalDeploymentOptions",
-    "EdgeAgentCheckinInterval",
-    "EnableEdgeComputeFeatures",
-    "UserSessionTimeout",
-    "KubeconfigExpiry",
-    "EnableTelemetry",
-    "HelmRepositoryURL",
-    "KubectlShellImage",
-    "TrustOnFirstConnect",
-    "EnforceEdgeID",
-)
+# What a settings or environment update may carry: the contract's request components.
+SETTINGS_FIELDS = contract.request_fields("SettingsUpdateRequest")
 REMOVED_STATES = ("removing", "removed", "purging", "purged")
-ENVIRONMENT_FIELDS = (
-    "Name",
-    "PublicURL",
-    "GroupID",
-    "TagIDs",
-    "UserAccessPolicies",
-    "TeamAccessPolicies",
-)
+ENVIRONMENT_FIELDS = contract.request_fields("EnvironmentUpdateRequest")
 
 
 def is_positive(case: Any) -> bool:
@@ -169,11 +145,7 @@ class PortainerSandbox:
 
     def _prepare_updateSettings(self, case: Any) -> None:
         if isinstance(case.body, dict):
-            body = {
-                k: v
-                for k, v in case.body.items()
-                if k in SETTINGS_FIELDS or k == "EdgePortainerURL"
-            }
+            body = {k: v for k, v in case.body.items() if k in SETTINGS_FIELDS}
             for section, secret in (
                 ("LDAPSettings", "Password"),
                 ("OAuthSettings", "ClientSecret"),

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import hypothesis
 import pytest
 import schemathesis
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from mockserver.app import create_app
 from mockserver.config import MockConfig
-from mockserver.spec import business_rule_statuses
 
-POSITIVE_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
+from .schemathesis_support import HYPOTHESIS_SETTINGS, contract_config
 
 APP = create_app(MockConfig(seed=42, validate_responses=True, rate_limit=False))
 SEEDED = APP.runtime.seeded
@@ -27,24 +25,8 @@ IDENTITIES = {
 }
 
 
-def _config() -> schemathesis.config.SchemathesisConfig:
-    """Schema-valid input may still be refused for the contract's declared business rules."""
-    operations = [
-        {
-            "include-operation-id": operation_id,
-            "checks": {
-                "positive_data_acceptance": {
-                    "expected-statuses": POSITIVE_ACCEPTED + [str(s) for s in statuses]
-                }
-            },
-        }
-        for operation_id, statuses in business_rule_statuses().items()
-    ]
-    return schemathesis.config.SchemathesisConfig.from_dict({"operations": operations})
-
-
 def _schema(user: str) -> OpenApiSchema:
-    schema = schemathesis.openapi.from_asgi("/api/openapi.json", APP, config=_config())
+    schema = schemathesis.openapi.from_asgi("/api/openapi.json", APP, config=contract_config())
     token = IDENTITIES[user]
 
     @schema.auth()
@@ -78,21 +60,13 @@ def portainer_as_alice() -> OpenApiSchema:
     return _schema("alice")
 
 
-_SETTINGS = hypothesis.settings(
-    deadline=None,
-    suppress_health_check=list(hypothesis.HealthCheck),
-    derandomize=True,
-    database=None,
-)
-
-
 @admin_schema.parametrize()
-@_SETTINGS
+@HYPOTHESIS_SETTINGS
 def test_portainer_as_admin(case: Any) -> None:
     case.call_and_validate()
 
 
 @alice_schema.parametrize()
-@_SETTINGS
+@HYPOTHESIS_SETTINGS
 def test_portainer_as_standard_user(case: Any) -> None:
     case.call_and_validate()

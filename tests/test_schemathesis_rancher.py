@@ -18,7 +18,8 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from mockserver.app import create_app
 from mockserver.config import MockConfig
-from mockserver.spec import business_rule_statuses
+
+from .schemathesis_support import HYPOTHESIS_SETTINGS, contract_config
 
 APP = create_app(MockConfig(seed=42, validate_responses=True, rate_limit=False))
 OPEN_APP = create_app(
@@ -35,34 +36,14 @@ EXCLUDED_CHECKS = {
     # A deleted key can still be read by id (state `removed`), as in Rancher 1.6.
     "use_after_free",
 }
-POSITIVE_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 
 
 def _basic(pair: tuple[str, str]) -> str:
     return "Basic " + base64.b64encode(f"{pair[0]}:{pair[1]}".encode()).decode()
 
 
-def _config() -> schemathesis.config.SchemathesisConfig:
-    """Schema-valid input may still be refused for the contract's declared business rules
-    (`x-business-rule-statuses`: 405 for DELETE of an active key, 422 for an action the key's
-    state does not offer or an unknown action name, which the contract types as a plain string,
-    as Rancher reads it)."""
-    operations = [
-        {
-            "include-operation-id": operation_id,
-            "checks": {
-                "positive_data_acceptance": {
-                    "expected-statuses": POSITIVE_ACCEPTED + [str(s) for s in statuses]
-                }
-            },
-        }
-        for operation_id, statuses in business_rule_statuses().items()
-    ]
-    return schemathesis.config.SchemathesisConfig.from_dict({"operations": operations})
-
-
 def _schema(app: Any, who: str | None) -> OpenApiSchema:
-    schema = schemathesis.openapi.from_asgi("/api/openapi.json", app, config=_config())
+    schema = schemathesis.openapi.from_asgi("/api/openapi.json", app, config=contract_config())
     schema = schema.include(path_regex=RANCHER)
     if who is not None:
         header = _basic(KEYS[who])
@@ -108,28 +89,20 @@ def rancher_open_mode() -> OpenApiSchema:
     return _schema(OPEN_APP, None)
 
 
-_SETTINGS = hypothesis.settings(
-    deadline=None,
-    suppress_health_check=list(hypothesis.HealthCheck),
-    derandomize=True,
-    database=None,
-)
-
-
 @account_schema.parametrize()
-@_SETTINGS
+@HYPOTHESIS_SETTINGS
 def test_rancher_as_account_key(case: Any) -> None:
     case.call_and_validate()
 
 
 @environment_schema.parametrize()
-@_SETTINGS
+@HYPOTHESIS_SETTINGS
 def test_rancher_as_environment_key(case: Any) -> None:
     case.call_and_validate()
 
 
 @open_schema.parametrize()
-@_SETTINGS
+@HYPOTHESIS_SETTINGS
 def test_rancher_open_mode(case: Any) -> None:
     case.call_and_validate()
 

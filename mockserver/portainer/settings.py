@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from mockserver.auth import Identity
 from mockserver.durations import parse_go_duration
+from mockserver.spec import load_spec
 
 from . import errors, payload, permissions, views
 from .context import Context
@@ -18,26 +19,12 @@ _HOST = re.compile(
     re.I,
 )
 
-# Top-level keys PUT /api/settings applies; the rest of the body is ignored, as Portainer does.
-UPDATABLE = (
-    "LogoURL",
-    "BlackListedLabels",
-    "AuthenticationMethod",
-    "InternalAuthSettings",
-    "LDAPSettings",
-    "OAuthSettings",
-    "SnapshotInterval",
-    "TemplatesURL",
-    "GlobalDeploymentOptions",
-    "EdgeAgentCheckinInterval",
-    "EnableEdgeComputeFeatures",
-    "UserSessionTimeout",
-    "KubeconfigExpiry",
-    "EnableTelemetry",
-    "HelmRepositoryURL",
-    "KubectlShellImage",
-    "TrustOnFirstConnect",
-    "EnforceEdgeID",
+# Top-level keys PUT /api/settings applies (the contract's SettingsUpdateRequest); the rest of the
+# body is ignored, as Portainer does. EdgePortainerURL is stored as EdgePortainerUrl.
+UPDATABLE = tuple(
+    key
+    for key in load_spec()["components"]["schemas"]["SettingsUpdateRequest"]["properties"]
+    if key != "EdgePortainerURL"
 )
 
 

@@ -1,0 +1,36 @@
+"""What the project's Schemathesis tests share: the contract-derived config and Hypothesis settings."""
+
+from __future__ import annotations
+
+import hypothesis
+import schemathesis
+
+from mockserver.spec import business_rule_statuses
+
+# Schemathesis's own default for the positive-data check, to which each operation adds the
+# statuses its contract declares in `x-business-rule-statuses`.
+POSITIVE_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
+
+HYPOTHESIS_SETTINGS = hypothesis.settings(
+    deadline=None,
+    suppress_health_check=list(hypothesis.HealthCheck),
+    derandomize=True,
+    database=None,
+)
+
+
+def contract_config() -> schemathesis.config.SchemathesisConfig:
+    """Schema-valid input may still be refused for the contract's declared business rules
+    (a password shorter than the settings ask, DELETE of an active Rancher key, ...)."""
+    operations = [
+        {
+            "include-operation-id": operation_id,
+            "checks": {
+                "positive_data_acceptance": {
+                    "expected-statuses": POSITIVE_ACCEPTED + [str(s) for s in statuses]
+                }
+            },
+        }
+        for operation_id, statuses in business_rule_statuses().items()
+    ]
+    return schemathesis.config.SchemathesisConfig.from_dict({"operations": operations})
