@@ -308,19 +308,19 @@ def expect_error(
     expect_status(reply, status, why)
     body = reply.json()
     expect(isinstance(body, dict), f"{why}: the error body is not a JSON object", reply)
-    if message is not None:
-        expect(
-            body.get("message") == message,
-            f"{why}: expected message {message!r}, got {body.get('message')!r}",
-            reply,
-        )
-    if details is not None:
-        expect(
-            body.get("details") == details,
-            f"{why}: expected details {details!r}, got {body.get('details')!r}",
-            reply,
-        )
+    _expect_field(body, "message", message, why, reply)
+    _expect_field(body, "details", details, why, reply)
     return body
+
+
+def _expect_field(body: dict[str, Any], name: str, wanted: Any, why: str, reply: Reply) -> None:
+    """When `wanted` is given, the error body's field `name` must equal it."""
+    if wanted is not None:
+        expect(
+            body.get(name) == wanted,
+            f"{why}: expected {name} {wanted!r}, got {body.get(name)!r}",
+            reply,
+        )
 
 
 RANCHER_ERROR_FIELDS = ("id", "type", "links", "actions", "status", "code", "message", "detail")
@@ -337,16 +337,6 @@ def expect_rancher_error(
     expect(not missing, f"{why}: the error lacks Rancher's fields {missing}", reply)
     expect(body.get("type") == "error", f"{why}: the error's type is not 'error'", reply)
     expect(body.get("status") == status, f"{why}: the error's status is not {status}", reply)
-    if code is not None:
-        expect(
-            body.get("code") == code,
-            f"{why}: expected code {code!r}, got {body.get('code')!r}",
-            reply,
-        )
-    if field_name is not None:
-        expect(
-            body.get("fieldName") == field_name,
-            f"{why}: expected fieldName {field_name!r}, got {body.get('fieldName')!r}",
-            reply,
-        )
+    _expect_field(body, "code", code, why, reply)
+    _expect_field(body, "fieldName", field_name, why, reply)
     return body
