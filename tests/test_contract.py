@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -12,11 +13,12 @@ from openapi_spec_validator import validate
 
 from mockserver.spec import load_spec, operations
 
-REFERENCE = (
-    Path(__file__).resolve().parents[2] / "shared" / "reference" / "portainer-api-2.45.3.json"
+# The team's reference material lies beside the checkout (CI lays shared/ there too); a copy
+# elsewhere can be named with CONTRACT_MOCK_REFERENCE.
+REFERENCE = Path(
+    os.environ.get("CONTRACT_MOCK_REFERENCE")
+    or Path(__file__).resolve().parents[2] / "shared" / "reference" / "portainer-api-2.45.3.json"
 )
-if not REFERENCE.exists():  # CI clones the repo with shared/ beside it; allow an override
-    REFERENCE = Path(__file__).resolve().parents[1] / ".." / "shared" / "reference" / REFERENCE.name
 
 SPEC = load_spec()
 OPS = operations(SPEC)
@@ -170,7 +172,10 @@ def field_problems(spec: dict[str, Any], reference: dict[str, Any]) -> list[str]
 @pytest.fixture(scope="module")
 def reference() -> dict[str, Any]:
     if not REFERENCE.exists():
-        pytest.fail(f"reference document missing: {REFERENCE}")
+        reason = f"reference document missing: {REFERENCE} (set CONTRACT_MOCK_REFERENCE)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)  # in CI the check must run, never quietly vanish
+        pytest.skip(reason)
     return json.loads(REFERENCE.read_text())
 
 
