@@ -28,6 +28,15 @@ def _replace_header(scope: Scope, name: bytes, value: bytes) -> None:
     scope["headers"] = [(k, v) for k, v in scope["headers"] if k != name] + [(name, value)]
 
 
+def _read_body_as_json(scope: Scope) -> None:
+    """Both products decode a POST or PUT body as JSON whatever its Content-Type says (so
+    `curl -d '{...}'` works without `-H`); tell Connexion the same."""
+    if scope["method"] in ("POST", "PUT"):
+        content_type = _header(scope, b"content-type") or b""
+        if b"json" not in content_type:
+            _replace_header(scope, b"content-type", b"application/json")
+
+
 class MockMiddleware:
     """Wraps the Connexion app; `runtime` is the mock's state and rules."""
 
@@ -65,11 +74,7 @@ class MockMiddleware:
         if path != scope["path"]:
             scope["path"] = path
             scope["raw_path"] = path.encode()
-        if scope["method"] in ("POST", "PUT"):
-            # Rancher parses bodies as JSON whatever the Content-Type says.
-            content_type = _header(scope, b"content-type") or b""
-            if b"json" not in content_type:
-                _replace_header(scope, b"content-type", b"application/json")
+        _read_body_as_json(scope)
 
     @staticmethod
     def _normalise_portainer(scope: Scope) -> None:
@@ -77,3 +82,4 @@ class MockMiddleware:
         if auth is not None and auth.strip() and b" " not in auth.strip():
             # Portainer accepts a bare JWT without the "Bearer " prefix.
             _replace_header(scope, b"authorization", b"Bearer " + auth.strip())
+        _read_body_as_json(scope)

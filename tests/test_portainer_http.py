@@ -52,6 +52,18 @@ def test_login_answers_a_jwt_and_a_cookie(client: TestClient) -> None:
     )
 
 
+def test_bodies_are_json_whatever_the_content_type(client: TestClient) -> None:
+    # `curl -d '{...}'` sends application/x-www-form-urlencoded; Portainer decodes JSON anyway.
+    for content_type in ("application/x-www-form-urlencoded", "text/plain"):
+        response = client.post(
+            "/api/auth",
+            content=b'{"username": "admin", "password": "mockadmin-pass"}',
+            headers={"Content-Type": content_type},
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["jwt"]
+
+
 def test_wrong_credentials(client: TestClient) -> None:
     response = client.post("/api/auth", json={"username": "admin", "password": "nope"})
     assert (response.status_code, response.json()) == (
