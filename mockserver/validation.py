@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
@@ -34,6 +35,42 @@ class BodyError(Exception):
         self.reason = reason  # "json" or the JSON-schema keyword that failed, e.g. "maxLength"
         self.detail = detail
         self.field = field
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """A request body parsed as both products parse it, or BodyError("json", why).
+
+    Bytes that are not UTF-8, malformed JSON and nesting too deep to parse are refused. A lone
+    surrogate escape (`"\\ud800"`) is valid JSON but no character: it becomes U+FFFD, as Go's
+    decoder makes it, so it can never be stored and then fail every answer that shows it.
+    """
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BodyError("json", "Request body is not valid UTF-8") from None
+    except RecursionError:
+        raise BodyError("json", "Request body is nested too deeply") from None
+    except ValueError as exc:
+        raise BodyError("json", str(exc)) from None
+    if _SURROGATE_ESCAPE.search(raw):
+        body = _without_lone_surrogates(body)
+    return body
+
+
+def _without_lone_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_without_lone_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {
+            _without_lone_surrogates(key): _without_lone_surrogates(item)
+            for key, item in value.items()
+        }
+    return value
 
 
 def _compile(schema: dict[str, Any]) -> Any:
@@ -275,12 +312,9 @@ class ContractBodyValidator(JSONRequestBodyValidator):
         raw = b"".join([message async for message in stream])
         if not raw.strip():
             return None
-        try:
-            body = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise BodyError("json", "Request body is not valid UTF-8") from None
-        except ValueError as exc:
-            raise BodyError("json", str(exc)) from None
+        body = parse_json_body(raw)
+        if _SURROGATE_ESCAPE.search(raw):
+            self.MUTABLE_VALIDATION = True  # hand the handler the repaired strings
         if isinstance(body, dict) and scope["path"].startswith("/api/"):
             folded = fold_keys(body, _property_names(self._schema))
             if folded is not body:

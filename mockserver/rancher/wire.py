@@ -17,6 +17,7 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.errors import RancherError
+from mockserver.validation import BodyError, parse_json_body
 
 from . import errors
 
@@ -86,8 +87,8 @@ def _malformed(raw: bytes) -> bool:
     if not raw.strip():
         return False
     try:
-        json.loads(raw)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError both are ValueErrors
+        parse_json_body(raw)
+    except BodyError:
         return True
     return False
 
