@@ -25,6 +25,18 @@ ORDERED_MODIFIERS = ("eq", "ne", "lt", "lte", "gt", "gte", "null", "notnull")
 
 _MARKER = re.compile(r"m([0-9]+)")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+_JAVA_INT = 2**31 - 1
+_JAVA_LONG = 2**63 - 1
+
+
+def _digits_within(digits: str, bound: int) -> int | None:
+    """The value of a run of decimal digits if it is at most `bound` (Java's int or long);
+    None past it, as Java's parsers refuse it, without turning thousands of digits into an int."""
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > len(str(bound)):
+        return None
+    value = int(digits)
+    return value if value <= bound else None
 
 
 @dataclass(frozen=True)
@@ -78,14 +90,19 @@ def parse_limit(text: str | None) -> int:
         return DEFAULT_LIMIT
     if _INTEGER.fullmatch(text) is None:
         raise errors.invalid_format("limit")
-    limit = int(text)
+    sign = -1 if text.startswith("-") else 1
+    magnitude = _digits_within(text.lstrip("+-"), _JAVA_INT)
+    if magnitude is None:  # past Java's int: parseInt refuses it as it refuses any non-integer
+        raise errors.invalid_format("limit")
+    limit = sign * magnitude
     return MAX_LIMIT if limit <= 0 or limit > MAX_LIMIT else limit
 
 
 def parse_marker(text: str | None) -> int:
     """`m<offset>` as the server emits it; anything else starts at the beginning."""
     match = _MARKER.fullmatch(text or "")
-    return int(match.group(1)) if match else 0
+    offset = _digits_within(match.group(1), _JAVA_INT) if match else None
+    return offset or 0
 
 
 def parse_request(params: Iterable[tuple[str, str]], fields: Mapping[str, Field]) -> ListRequest:
@@ -184,7 +201,7 @@ def parse_rancher_id(text: str) -> int | None:
     leading digit, upper case, trailing text) does not parse.
     """
     match = _ID.fullmatch(text)
-    return int(match.group(1)) if match else None
+    return _digits_within(match.group(1), _JAVA_LONG) if match else None
 
 
 _ID = re.compile(r"1[a-z]+!?([0-9]+)")
@@ -192,8 +209,8 @@ _ID = re.compile(r"1[a-z]+!?([0-9]+)")
 
 def parse_date_ms(text: str) -> int | None:
     """A filter value for a date field: `yyyy-MM-ddTHH:mm:ssZ` or epoch milliseconds."""
-    if text.isdigit():
-        return int(text)
+    if text.isascii() and text.isdigit():
+        return _digits_within(text, _JAVA_LONG)
     try:
         moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except ValueError:
