@@ -53,18 +53,43 @@ _ROUTE_VARIABLES = (
 )
 
 
-def bad_route_variable(path: str) -> PortainerError:
-    """Portainer's answer to a non-numeric id in the path."""
+_GO_INT_MAX = 2**63 - 1
+
+
+def _route_variables(path: str) -> list[tuple[str, str]]:
+    """(what it names, its text) for each id in a Portainer path."""
+    found = []
     for pattern, thing in _ROUTE_VARIABLES:
         match = pattern.match(path)
-        if match and not match.group(1).isdigit():
-            value = match.group(1)
-            return PortainerError(
-                400,
-                f"Invalid {thing} identifier route variable",
-                f'strconv.Atoi: parsing "{value}": invalid syntax',
-            )
+        if match:
+            found.append((thing, match.group(1)))
+    return found
+
+
+def _route_variable_error(thing: str, value: str, why: str) -> PortainerError:
+    return PortainerError(
+        400,
+        f"Invalid {thing} identifier route variable",
+        f'strconv.Atoi: parsing "{value}": {why}',
+    )
+
+
+def bad_route_variable(path: str) -> PortainerError:
+    """Portainer's answer to a non-numeric id in the path."""
+    for thing, value in _route_variables(path):
+        if not (value.isascii() and value.isdigit()):
+            return _route_variable_error(thing, value, "invalid syntax")
     return PortainerError(400, "Invalid route variable", "Invalid route variable")
+
+
+def route_variable_out_of_range(path: str) -> PortainerError | None:
+    """Portainer's answer to a numeric id past Go's 64-bit int, or None when there is none."""
+    for thing, value in _route_variables(path):
+        if value.isascii() and value.isdigit():
+            digits = value.lstrip("0")
+            if len(digits) > len(str(_GO_INT_MAX)) or int(digits or "0") > _GO_INT_MAX:
+                return _route_variable_error(thing, value, "value out of range")
+    return None
 
 
 class AllowedMethods:

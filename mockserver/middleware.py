@@ -10,7 +10,8 @@ from typing import Any
 from connexion.context import _scope as _connexion_scope
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver import traffic
+from mockserver import http_errors, traffic
+from mockserver.errors import MockError
 from mockserver.rancher.wire import RancherWire
 
 RANCHER_PREFIX = "/v2-beta"
@@ -35,6 +36,16 @@ def _read_body_as_json(scope: Scope) -> None:
         content_type = _header(scope, b"content-type") or b""
         if b"json" not in content_type:
             _replace_header(scope, b"content-type", b"application/json")
+
+
+class _Refusal:
+    """An app that answers one error: a request refused before it reaches Connexion."""
+
+    def __init__(self, error: MockError) -> None:
+        self.error = error
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await traffic.send_error(send, self.error, {})
 
 
 class MockMiddleware:
@@ -64,6 +75,9 @@ class MockMiddleware:
             app = self._rancher_app  # body before auth, charset on answers (rancher/wire.py)
         else:
             self._normalise_portainer(scope)
+            out_of_range = http_errors.route_variable_out_of_range(path)
+            if out_of_range is not None:  # before routing, whose int() would choke on it
+                app = _Refusal(out_of_range)
         await traffic.observe(self.runtime, app, scope, receive, send)  # journal, faults
 
     @staticmethod

@@ -35,7 +35,7 @@ def parse_filters(raw: str | None) -> dict[str, Any]:
         return {}
     try:
         filters = json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
         raise errors.bad_request("Invalid query parameter: filters", str(exc)) from None
     if not isinstance(filters, dict):
         raise errors.bad_request(
