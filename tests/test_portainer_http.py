@@ -64,6 +64,25 @@ def test_bodies_are_json_whatever_the_content_type(client: TestClient) -> None:
         assert response.json()["jwt"]
 
 
+def test_too_deep_nesting_is_a_bad_payload(client: TestClient) -> None:
+    deep = b'{"username": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    response = client.post("/api/auth", content=deep)
+    assert response.status_code == 400, response.text
+    assert response.json()["message"] == "Invalid request payload"
+
+
+def test_a_lone_surrogate_becomes_a_replacement_character(
+    client: TestClient, admin_key: str
+) -> None:
+    response = client.post(
+        "/api/users",
+        content=rb'{"username": "sur\ud800rogate", "password": "a-long-password", "role": 2}',
+        headers=key(admin_key),
+    )
+    assert (response.status_code, response.json()["Username"]) == (200, "sur\ufffdrogate")
+    assert client.get("/api/users", headers=key(admin_key)).status_code == 200
+
+
 def test_wrong_credentials(client: TestClient) -> None:
     response = client.post("/api/auth", json={"username": "admin", "password": "nope"})
     assert (response.status_code, response.json()) == (
@@ -394,8 +413,12 @@ def test_endpoint_id_is_required_on_item_changes(client: TestClient, admin_key: 
 def test_filters(client: TestClient, admin_key: str, alice_key: str) -> None:
     compose = client.get('/api/stacks?filters={"EndpointID":3}', headers=key(admin_key)).json()
     assert compose and {(s["EndpointId"], s["Type"]) for s in compose} == {(3, 2)}
-    bad = client.get("/api/stacks?filters=nope", headers=key(admin_key))
-    assert (bad.status_code, bad.json()["message"]) == (400, "Invalid query parameter: filters")
+    for wrong in ("nope", "[" * 5000):  # not JSON; nested past what a parser follows
+        bad = client.get(f"/api/stacks?filters={wrong}", headers=key(admin_key))
+        assert (bad.status_code, bad.json()["message"]) == (
+            400,
+            "Invalid query parameter: filters",
+        )
     orphans = client.get(
         '/api/stacks?filters={"IncludeOrphanedStacks":true}', headers=key(alice_key)
     )
@@ -495,6 +518,27 @@ def test_non_numeric_id(client: TestClient, admin_key: str) -> None:
         400,
         "Invalid stack identifier route variable",
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "thing"),
+    [
+        ("/api/stacks/9223372036854775808", "stack"),
+        ("/api/stacks/" + "9" * 5000 + "/file", "stack"),
+        ("/api/endpoints/" + "9" * 30, "environment"),
+        ("/api/users/" + "9" * 5000, "user"),
+        ("/api/users/1/tokens/" + "9" * 5000, "api-key"),
+    ],
+)
+def test_an_id_past_64_bits_is_out_of_range(
+    client: TestClient, admin_key: str, path: str, thing: str
+) -> None:
+    response = client.request("DELETE" if "tokens" in path else "GET", path, headers=key(admin_key))
+    assert (response.status_code, response.json()["message"]) == (
+        400,
+        f"Invalid {thing} identifier route variable",
+    )
+    assert response.json()["details"].endswith("value out of range")
 
 
 def test_wrong_method_gets_405_with_the_right_allow_header(

@@ -401,13 +401,38 @@ def test_an_unparsable_project_in_the_path_is_400(
     assert_error(client.get(path, auth=account), 400, "InvalidFormat")
 
 
-@pytest.mark.parametrize("key_id", ["zz", "2c2", "1C2", "1c2x"])
+@pytest.mark.parametrize(
+    "key_id", ["zz", "2c2", "1C2", "1c2x", "1c9223372036854775808", "1c" + "9" * 5000]
+)
 def test_an_unparsable_key_id_is_404(client: TestClient, deploy: Pair, key_id: str) -> None:
     assert_error(client.get(f"{KEYS}/{key_id}", auth=deploy), 404, "Not Found")
 
 
 def test_unparsable_project_id_on_its_own_is_404(client: TestClient, account: Pair) -> None:
     assert_error(client.get("/v2-beta/projects/zz", auth=account), 404, "Not Found")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "marker=m" + "9" * 5000,
+        "id=1c" + "9" * 5000,
+        "id_gt=1c" + "9" * 5000,
+        "created_gt=" + "9" * 5000,
+    ],
+)
+def test_numbers_past_java_s_long_match_nothing_and_break_nothing(
+    client: TestClient, deploy: Pair, query: str
+) -> None:
+    response = client.get(f"{KEYS}?{query}", auth=deploy)
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("limit", ["2147483648", "9" * 5000])
+def test_a_limit_past_java_s_int_is_invalid_format(
+    client: TestClient, deploy: Pair, limit: str
+) -> None:
+    assert_error(client.get(f"{KEYS}?limit={limit}", auth=deploy), 400, "InvalidFormat")
 
 
 def test_one_environment_store(client: TestClient, deploy: Pair, admin_key: str) -> None:
@@ -439,6 +464,24 @@ def test_bodies_are_json_whatever_the_content_type(client: TestClient, deploy: P
         KEYS, auth=deploy, content=b'{"name":"plain"}', headers={"Content-Type": "text/plain"}
     )
     assert (response.status_code, response.json()["name"]) == (201, "plain")
+
+
+def test_too_deep_nesting_is_invalid_body_content(client: TestClient, deploy: Pair) -> None:
+    deep = b'{"name": "x", "extra": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    for credentials in (deploy, None):
+        assert_error(client.post(KEYS, auth=credentials, content=deep), 400, "InvalidBodyContent")
+
+
+def test_a_lone_surrogate_is_stored_as_a_replacement_character(
+    client: TestClient, deploy: Pair
+) -> None:
+    response = client.post(KEYS, auth=deploy, content=rb'{"name": "a\ud800b", "description": "ok"}')
+    assert (response.status_code, response.json()["name"]) == (201, "a\ufffdb")
+    key_id = response.json()["id"]
+    response = client.put(f"{KEYS}/{key_id}", auth=deploy, content=rb'{"description": "\udfff"}')
+    assert (response.status_code, response.json()["description"]) == (200, "\ufffd")
+    assert client.get(KEYS, auth=deploy).status_code == 200
+    assert client.get(f"{KEYS}/{key_id}", auth=deploy).status_code == 200
 
 
 def test_a_non_object_body_is_refused(client: TestClient, deploy: Pair) -> None:

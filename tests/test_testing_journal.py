@@ -36,6 +36,16 @@ def test_records_method_path_query_status_and_the_api_key_user(
     assert entry.fault is None and entry.duration_ms > 0 and entry.time > 1.7e9
 
 
+def test_a_request_a_fault_answered_names_its_credential_but_no_user(
+    client: TestClient, runtime: Runtime, alice_key: str
+) -> None:
+    runtime.faults.add("GET", "/api/stacks", status=503, times=1)
+    assert client.get("/api/stacks", headers={"X-API-Key": alice_key}).status_code == 503
+    [entry] = runtime.journal.entries()
+    assert (entry.status, entry.fault, entry.credential) == (503, "status 503", "apikey")
+    assert entry.username is None and not entry.caller.authenticated  # type: ignore[union-attr]
+
+
 def test_names_jwt_callers_anonymous_calls_and_refused_credentials(
     client: TestClient, runtime: Runtime
 ) -> None:
