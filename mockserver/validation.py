@@ -43,12 +43,13 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 def parse_json_body(raw: bytes) -> Any:
     """A request body parsed as both products parse it, or BodyError("json", why).
 
-    Bytes that are not UTF-8, malformed JSON and nesting too deep to parse are refused. A lone
+    Bytes that are not UTF-8, malformed JSON (NaN and Infinity included) and nesting too deep to
+    parse are refused. A lone
     surrogate escape (`"\\ud800"`) is valid JSON but no character: it becomes U+FFFD, as Go's
     decoder makes it, so it can never be stored and then fail every answer that shows it.
     """
     try:
-        body = json.loads(raw.decode("utf-8"))
+        body = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     except UnicodeDecodeError:
         raise BodyError("json", "Request body is not valid UTF-8") from None
     except RecursionError:
@@ -58,6 +59,11 @@ def parse_json_body(raw: bytes) -> Any:
     if _SURROGATE_ESCAPE.search(raw):
         body = _without_lone_surrogates(body)
     return body
+
+
+def _refuse_constant(name: str) -> Any:
+    """NaN, Infinity and -Infinity are JavaScript, not JSON: Go's and Java's parsers refuse them."""
+    raise ValueError(f"invalid character '{name[0]}' looking for beginning of value")
 
 
 def _without_lone_surrogates(value: Any) -> Any:
@@ -327,7 +333,10 @@ class ContractBodyValidator(JSONRequestBodyValidator):
             if self._nullable or not self._required:
                 return None
             raise BodyError("required", "EOF")
-        error = _first_error(self._compiled, body)
+        try:
+            error = _first_error(self._compiled, body)
+        except ValueError:  # jsonschema-rs cannot describe a failure nested ~250 levels deep
+            raise BodyError("type", "Request body does not match the contract") from None
         if error is not None:
             path = [str(p) for p in error.instance_path]
             field = path[-1] if path else None
