@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import uvicorn
 
@@ -147,11 +148,15 @@ def run(args: argparse.Namespace) -> int:
     app = create_app(config)
     shown_host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
     base_url = f"http://{shown_host}:{args.port}"
-    configs = [
-        uvicorn.Config(
-            app, host=args.host, port=args.port, log_level=args.log_level, lifespan="off"
-        )
-    ]
+    # Portainer keys its rate limiter on the connection's address and ignores X-Forwarded-For;
+    # uvicorn would trust that header from 127.0.0.1 and let any client dodge a ban.
+    common: dict[str, Any] = {
+        "host": args.host,
+        "log_level": args.log_level,
+        "lifespan": "off",
+        "proxy_headers": False,
+    }
+    configs = [uvicorn.Config(app, port=args.port, **common)]
     https_url = None
     if args.https_port:
         certfile, keyfile = args.certfile, args.keyfile
@@ -162,12 +167,10 @@ def run(args: argparse.Namespace) -> int:
         configs.append(
             uvicorn.Config(
                 app,
-                host=args.host,
                 port=args.https_port,
-                log_level=args.log_level,
-                lifespan="off",
                 ssl_certfile=certfile,
                 ssl_keyfile=keyfile,
+                **common,
             )
         )
         https_url = f"https://{shown_host}:{args.https_port}"

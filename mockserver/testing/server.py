@@ -144,6 +144,7 @@ class MockServer:
             log_config=None,  # leave the test run's logging alone
             log_level="warning",
             access_log=False,
+            proxy_headers=False,  # the client is the connection's address, as in Portainer
             timeout_graceful_shutdown=1,
         )
         self._server = uvicorn.Server(config)
