@@ -157,6 +157,19 @@ class Authenticator:
             return self.identity_from_jwt(token)
         raise missing_token()
 
+    def refusal(
+        self, headers: Mapping[str, str], cookies: Mapping[str, str]
+    ) -> PortainerError | None:
+        """What authentication would answer a request, or None when it authenticates.
+
+        Portainer authenticates before it parses route variables, so a bad id sent without a
+        valid credential gets this 401 rather than the route's 400."""
+        try:
+            self.authenticate(headers, cookies)
+        except PortainerError as error:
+            return error
+        return None
+
     def jwt_only_error(
         self, headers: Mapping[str, str], cookies: Mapping[str, str]
     ) -> PortainerError:

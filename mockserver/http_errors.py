@@ -187,8 +187,10 @@ class ErrorTranslator:
             if is_rancher(path):
                 return render(RancherError(404))
             if self.allowed.for_path(path) is not None:
-                # A known route whose numeric id did not parse: Portainer answers 400.
-                return render(bad_route_variable(path))
+                # A known route whose numeric id did not parse: Portainer answers 400, once the
+                # request has authenticated (every route with an id needs a credential).
+                refusal = self.runtime.authenticator.refusal(request.headers, request.cookies)
+                return render(refusal or bad_route_variable(path))
             return render(PortainerError(404, "Not found", "Not found"))
         if exc.status_code == 403:
             if is_rancher(path):

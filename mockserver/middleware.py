@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import parse_qsl
 
 from connexion.context import _scope as _connexion_scope
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import http_errors, traffic
+from mockserver.auth import COOKIE_NAME
 from mockserver.errors import MockError
 from mockserver.rancher.wire import RancherWire
 
@@ -36,6 +39,32 @@ def _read_body_as_json(scope: Scope) -> None:
         content_type = _header(scope, b"content-type") or b""
         if b"json" not in content_type:
             _replace_header(scope, b"content-type", b"application/json")
+
+
+def _credentials_as_headers(scope: Scope) -> None:
+    """Portainer also reads an access token from `?x-api-key=` (any case), a JWT from `?token=`
+    and from its `portainer_api_key` cookie. The contract declares the headers only, so a
+    credential found elsewhere is handed on as the header it stands for (the header wins)."""
+    if _header(scope, b"x-api-key") is not None or _header(scope, b"authorization") is not None:
+        return
+    query: bytes = scope.get("query_string", b"")
+    lowered = query.lower()
+    if b"x-api-key=" in lowered or b"token=" in lowered:
+        for name, value in parse_qsl(query.decode("latin-1")):
+            if name.lower() == "x-api-key" and value:
+                _replace_header(scope, b"x-api-key", value.encode("latin-1"))
+                return
+        for name, value in parse_qsl(query.decode("latin-1")):
+            if name == "token" and value:
+                _replace_header(scope, b"authorization", b"Bearer " + value.encode("latin-1"))
+                return
+    cookie = _header(scope, b"cookie")
+    if cookie is not None and COOKIE_NAME.encode() in cookie:
+        for part in cookie.split(b";"):
+            name, _, value = part.strip().partition(b"=")
+            if name == COOKIE_NAME.encode() and value:
+                _replace_header(scope, b"authorization", b"Bearer " + value)
+                return
 
 
 class _Refusal:
@@ -77,7 +106,9 @@ class MockMiddleware:
             self._normalise_portainer(scope)
             out_of_range = http_errors.route_variable_out_of_range(path)
             if out_of_range is not None:  # before routing, whose int() would choke on it
-                app = _Refusal(out_of_range)
+                request = Request(scope)
+                refusal = self.runtime.authenticator.refusal(request.headers, request.cookies)
+                app = _Refusal(refusal or out_of_range)
         await traffic.observe(self.runtime, app, scope, receive, send)  # journal, faults
 
     @staticmethod
@@ -96,4 +127,5 @@ class MockMiddleware:
         if auth is not None and auth.strip() and b" " not in auth.strip():
             # Portainer accepts a bare JWT without the "Bearer " prefix.
             _replace_header(scope, b"authorization", b"Bearer " + auth.strip())
+        _credentials_as_headers(scope)
         _read_body_as_json(scope)
