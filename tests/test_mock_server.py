@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -211,6 +212,20 @@ def test_cli_serves_http_and_https_and_prints_credentials(tmp_path: Path) -> Non
                 if time.monotonic() > deadline or process.poll() is not None:
                     pytest.fail("mockserver did not start")
                 time.sleep(0.1)
+        # Rate limiting is on by default and keyed on the connection, as Portainer keys it:
+        # a client cannot dodge it with X-Forwarded-For.
+        statuses = []
+        for n in range(11):
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{http_port}/api/auth",
+                data=b'{"username": "admin", "password": "wrong"}',
+                headers={"X-Forwarded-For": f"203.0.113.{n}"},
+            )
+            try:
+                urllib.request.urlopen(request, timeout=5)
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+        assert statuses == [422] * 10 + [403]
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE

@@ -574,6 +574,51 @@ def test_rate_limiter_on_login() -> None:
     assert statuses[-1] == 403
 
 
+def test_credentials_from_the_cookie_and_the_query_as_portainer_reads_them(
+    client: TestClient, alice_key: str
+) -> None:
+    jwt = login(client, "alice", "alice-password")
+    client.cookies.clear()  # the login answer set the cookie; send it explicitly below
+    for how in (
+        {"cookies": {"portainer_api_key": jwt}},
+        {"params": {"token": jwt}},
+        {"params": {"X-Api-Key": alice_key}},
+    ):
+        response = client.get("/api/users/me", **how)  # type: ignore[arg-type]
+        assert (response.status_code, response.json().get("Username")) == (200, "alice"), how
+    wrong = client.get("/api/users/me", params={"token": "not-a-jwt"})
+    assert (wrong.status_code, wrong.json()["message"]) == (401, "Invalid JWT token")
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/stacks/abc", "/api/users/x/tokens", "/api/stacks/" + "9" * 30]
+)
+def test_authentication_comes_before_route_variables(client: TestClient, path: str) -> None:
+    client.cookies.clear()
+    response = client.get(path)
+    assert (response.status_code, response.json()["message"]) == (
+        401,
+        "A valid authorization token is missing",
+    )
+
+
+def test_nan_and_infinity_are_not_json(client: TestClient) -> None:
+    for literal in (b"NaN", b"Infinity", b"-Infinity"):
+        response = client.post(
+            "/api/auth", content=b'{"username": "admin", "password": ' + literal + b"}"
+        )
+        assert (response.status_code, response.json()["message"]) == (
+            400,
+            "Invalid request payload",
+        )
+
+
+def test_a_deep_body_that_breaks_the_contract_is_a_400(client: TestClient) -> None:
+    deep = b'{"username": ' + b"[" * 300 + b"]" * 300 + b', "password": "x"}'
+    response = client.post("/api/auth", content=deep)
+    assert (response.status_code, response.json()["message"]) == (400, "Invalid request payload")
+
+
 def test_a_users_access_is_the_same_whichever_credential(
     client: TestClient, alice_key: str
 ) -> None:
