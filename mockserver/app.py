@@ -14,6 +14,7 @@ import connexion
 import orjson
 from connexion.exceptions import ResolverError
 from connexion.jsonifier import Jsonifier
+from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from connexion.validators import VALIDATOR_MAP
@@ -22,6 +23,7 @@ from mockserver import hotpath
 from mockserver.config import MockConfig
 from mockserver.http_errors import AllowedMethods, ErrorTranslator
 from mockserver.middleware import MockMiddleware
+from mockserver.portainer.bouncer import Bouncer, route_guards
 from mockserver.runtime import Runtime
 from mockserver.spec import load_spec
 from mockserver.validation import remember_encoded, validator_classes
@@ -140,6 +142,9 @@ def create_app(config: MockConfig | None = None) -> MockMiddleware:
             swagger_ui_config={"docExpansion": "none"},
         ),
     )
+    runtime.route_guards = route_guards(spec)
+    # After security (the caller is known), before validation (the body is not read yet).
+    app.add_middleware(Bouncer, position=MiddlewarePosition.BEFORE_VALIDATION, runtime=runtime)
     ErrorTranslator(runtime, AllowedMethods(spec)).register(app)
     if config.control_api:
         from mockserver.control import ControlAPI

@@ -12,6 +12,7 @@ from mockserver.config import MockConfig
 from mockserver.faults import Faults
 from mockserver.journal import Journal
 from mockserver.portainer.backend import PortainerBackend
+from mockserver.portainer.bouncer import RouteGuard
 from mockserver.ratelimit import RateLimiter
 from mockserver.state import Store
 
@@ -30,6 +31,9 @@ class Runtime:
         self.control: Any = None  # the /__mock__ control API, when switched on
         self.journal = Journal()  # every contract request, without bodies or secrets
         self.faults = Faults()  # injected latency, error statuses and dropped connections
+        # Portainer's route wrappers by operationId (administrators only, rate limited), read
+        # from the contract by the app; the bouncer applies them before a body is read.
+        self.route_guards: dict[str, RouteGuard] = {}
 
     def reset(self, *, journal: bool = False, faults: bool = False) -> None:
         """Back to the seeded state; issued JWTs stay valid if their user still exists.

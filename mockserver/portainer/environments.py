@@ -40,20 +40,20 @@ class Environments:
         envs = envs[first:]
         if limit:
             envs = envs[:limit]
-        admin = permissions.is_admin(who)
-        return [views.environment_view(e, show_policies=admin) for e in envs], total, available
+        # Portainer's FilterEndpoints blanks UserAccessPolicies (only) for standard users.
+        hide = not permissions.is_admin(who)
+        page = [views.environment_view(e, hide_user_policies=hide) for e in envs]
+        return page, total, available
 
     def get_environment(self, who: Identity, environment_id: int) -> dict[str, Any]:
         env = self.ctx.environment(environment_id)
         if not permissions.may_use_environment(who, env):
             raise errors.environment_denied()
-        return views.environment_view(env, show_policies=permissions.is_admin(who))
+        # Inspect hides no access policy, for anyone (endpoint_inspect.go only calls hideFields).
+        return views.environment_view(env)
 
-    def update_environment(
-        self, who: Identity, environment_id: int, changes: dict[str, Any]
-    ) -> dict[str, Any]:
-        if not permissions.is_admin(who):
-            raise errors.access_denied()
+    def update_environment(self, environment_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+        """Rename, or change access policies (administrators only: the bouncer sees to that)."""
         payload.check_integers([changes.get("GroupID"), changes.get("TagIDs")])
         for field in ("UserAccessPolicies", "TeamAccessPolicies"):
             for key, policy in (changes.get(field) or {}).items():
@@ -83,8 +83,9 @@ class Environments:
                 ("UserAccessPolicies", "user_policies"),
                 ("TeamAccessPolicies", "team_policies"),
             ):
-                if field in changes:
-                    policies = changes[field] or {}
+                # A null map leaves the grants alone (Go: `if payload.UserAccessPolicies != nil`).
+                policies = changes.get(field)
+                if policies is not None:
                     setattr(
                         env,
                         attr,
@@ -93,4 +94,4 @@ class Environments:
                             for k, v in policies.items()
                         },
                     )
-            return views.environment_view(env, show_policies=True)
+            return views.environment_view(env)

@@ -75,6 +75,11 @@ def resource_denied() -> PortainerError:
     return PortainerError(403, "Access denied to resource", "Access denied to resource")
 
 
+def orphan_removal_denied() -> PortainerError:
+    """Stack delete with an endpointId other than the stack's, by a standard user."""
+    return PortainerError(403, "Permission denied to remove orphaned stack")
+
+
 def conflict(message: str, details: str | None = None) -> PortainerError:
     return PortainerError(409, message, details if details is not None else message)
 

@@ -15,11 +15,6 @@ Answer = Any
 NO_CONTENT = (NoContent, 204)
 
 
-def _address() -> str:
-    client = request.scope.get("client")
-    return client[0] if client else "unknown"
-
-
 def _bearer() -> str | None:
     cookie = request.cookies.get(COOKIE_NAME)
     if cookie:
@@ -42,7 +37,7 @@ def jwt_info(token: str, required_scopes: Any = None, request: Any = None) -> di
 # -- auth and status
 async def authenticate_user(body: dict[str, Any]) -> Answer:
     rt = current()
-    token = rt.portainer.users.login(body.get("username", ""), body.get("password", ""), _address())
+    token = rt.portainer.users.login(body.get("username", ""), body.get("password", ""))
     cookie = f"{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict"
     return {"jwt": token}, 200, {"Set-Cookie": cookie}
 
@@ -68,7 +63,7 @@ async def list_users(token_info: dict[str, Any], environment_id: int | None = No
 
 async def create_user(token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
     users = current().portainer.users
-    return users.create_user(identity(token_info), body["Username"], body["Password"], body["Role"])
+    return users.create_user(body["Username"], body["Password"], body["Role"])
 
 
 async def get_current_user(token_info: dict[str, Any]) -> Answer:
@@ -92,7 +87,7 @@ async def list_access_tokens(token_info: dict[str, Any], id_: int) -> Answer:
 async def create_access_token(token_info: dict[str, Any], id_: int, body: dict[str, Any]) -> Answer:
     users = current().portainer.users
     created = users.create_token(
-        identity(token_info), id_, body.get("description", ""), body.get("password", ""), _address()
+        identity(token_info), id_, body.get("description", ""), body.get("password", "")
     )
     return created, 201
 
@@ -122,7 +117,7 @@ async def get_environment(token_info: dict[str, Any], id_: int) -> Answer:
 
 
 async def update_environment(token_info: dict[str, Any], id_: int, body: dict[str, Any]) -> Answer:
-    return current().portainer.environments.update_environment(identity(token_info), id_, body)
+    return current().portainer.environments.update_environment(id_, body)
 
 
 # -- stacks
@@ -174,11 +169,11 @@ async def stop_stack(token_info: dict[str, Any], id_: int, endpoint_id: int) -> 
 
 # -- settings
 async def get_settings(token_info: dict[str, Any]) -> Answer:
-    return current().portainer.settings.get_settings(identity(token_info))
+    return current().portainer.settings.get_settings()
 
 
 async def update_settings(token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
-    return current().portainer.settings.update_settings(identity(token_info), body)
+    return current().portainer.settings.update_settings(body)
 
 
 async def get_public_settings() -> Answer:

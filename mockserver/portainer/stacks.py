@@ -98,22 +98,15 @@ class Stacks:
         filters = parse_filters(raw_filters)
         if filters.get("IncludeOrphanedStacks") and not permissions.is_admin(who):
             raise errors.forbidden("Permission denied to access orphaned stacks")
-        endpoint_id = filters.get("EndpointID")
-        swarm_id = filters.get("SwarmID")
+        # Go decodes into an int and a string: 0 and "" are the same as leaving a key out.
+        endpoint_id = filters.get("EndpointID") or 0
+        swarm_id = filters.get("SwarmID") or ""
         state = self.ctx.store.state
         result = []
         for stack in sorted(state.stacks.values(), key=lambda s: s.id):
-            if endpoint_id is not None or swarm_id is not None:
-                compose_match = (
-                    endpoint_id is not None
-                    and stack.type == STACK_COMPOSE
-                    and stack.endpoint_id == endpoint_id
-                )
-                swarm_match = (
-                    swarm_id is not None
-                    and stack.type == STACK_SWARM
-                    and stack.swarm_id == swarm_id
-                )
+            if endpoint_id or swarm_id:
+                compose_match = stack.type == STACK_COMPOSE and stack.endpoint_id == endpoint_id
+                swarm_match = stack.type == STACK_SWARM and stack.swarm_id == swarm_id
                 if not (compose_match or swarm_match):
                     continue
             control = self._control(stack)
@@ -211,9 +204,14 @@ class Stacks:
         store = self.ctx.store
         with store.lock:
             stack = self.ctx.stack(stack_id)
-            if endpoint_id != stack.endpoint_id and not permissions.is_admin(who):
-                raise errors.forbidden("Permission denied to remove orphaned stack")
-            stack = self._accessible(who, stack_id, endpoint_id)
+            if endpoint_id == stack.endpoint_id:
+                stack = self._accessible(who, stack_id, endpoint_id)
+            else:
+                # Portainer treats the stack as orphaned: standard users are refused, and an
+                # administrator removes it through the named environment with no access check.
+                if not permissions.is_admin(who):
+                    raise errors.orphan_removal_denied()
+                self.ctx.environment(endpoint_id)
             del store.state.stacks[stack.id]
             if stack.resource_control_id is not None:
                 store.state.resource_controls.pop(stack.resource_control_id, None)

@@ -13,6 +13,7 @@ from mockserver.state import ADMIN, STANDARD, AccessToken, User
 from . import errors, permissions, views
 from .context import Context
 
+INTERNAL, LDAP, OAUTH = 1, 2, 3  # Settings.AuthenticationMethod
 TOKEN_DESCRIPTION_MAX = 127  # Portainer refuses 128 runes and more
 
 
@@ -28,8 +29,8 @@ class Users:
         self.ctx = ctx
 
     # -- auth
-    def login(self, username: str, password: str, address: str) -> str:
-        self.ctx.check_rate(address)
+    def login(self, username: str, password: str) -> str:
+        """A JWT for valid credentials (the bouncer has counted the attempt: rate limiting)."""
         if not username:
             raise errors.invalid_payload("Invalid username")
         if not password:
@@ -38,15 +39,17 @@ class Users:
         user = next(
             (u for u in state.users.values() if u.username.casefold() == username.casefold()), None
         )
+        method = state.settings.values["AuthenticationMethod"]
+        # User 1 always logs in internally; under OAuth anyone else (even an unknown user) is
+        # refused before any password check, and there is no LDAP server behind the mock.
+        if method == OAUTH and (user is None or user.id != 1):
+            raise errors.oauth_only()
+        if method == LDAP and (user is None or user.id != 1):
+            raise errors.invalid_credentials()
         # The hash is checked even for an unknown user, so timing does not tell who exists.
         valid = secrets.check_password(password, user.password_hash if user else None)
         if user is None or not valid:
             raise errors.invalid_credentials()
-        method = state.settings.values["AuthenticationMethod"]
-        if method == 3 and user.id != 1:
-            raise errors.oauth_only()
-        if method == 2 and user.id != 1:
-            raise errors.invalid_credentials()  # no LDAP server behind the mock
         required = state.settings.values["InternalAuthSettings"]["RequiredPasswordLength"]
         weak = len(password.encode()) < required
         return self.ctx.authenticator.issue_jwt(user, force_change_password=weak)
@@ -65,10 +68,9 @@ class Users:
             users = [u for u in users if u.is_admin or env.grants(u.id)]
         return [views.user_summary_view(u) for u in users]
 
-    def create_user(self, who: Identity, username: str, password: str, role: int) -> dict[str, Any]:
-        if not permissions.is_admin(who):
-            raise errors.access_denied()
-        if not username or any(ch.isspace() for ch in username):
+    def create_user(self, username: str, password: str, role: int) -> dict[str, Any]:
+        """A new user (administrators only: the bouncer sees to that)."""
+        if not username or " " in username:  # only the space character, as Portainer
             raise errors.invalid_payload("Invalid username. Must not contain any whitespace")
         if role not in (ADMIN, STANDARD):
             raise errors.invalid_payload(
@@ -82,10 +84,15 @@ class Users:
                     "Another user with the same username already exists", "User already exists"
                 )
             settings = state.settings.values
-            if settings["AuthenticationMethod"] == 1:
+            if settings["AuthenticationMethod"] in (LDAP, OAUTH) and password:
+                raise errors.bad_request(
+                    "a user with password can not be created when authentication method is "
+                    "Oauth or LDAP"
+                )
+            if settings["AuthenticationMethod"] == INTERNAL:
                 required = settings["InternalAuthSettings"]["RequiredPasswordLength"]
                 if len(password.encode()) < required:
-                    raise errors.invalid_payload("Password does not meet the requirements")
+                    raise errors.bad_request("Password does not meet the requirements")
             user = User(
                 id=state.new_id("user"),
                 username=username,
@@ -106,8 +113,7 @@ class Users:
         return view
 
     def delete_user(self, who: Identity, user_id: int) -> None:
-        if not permissions.is_admin(who):
-            raise errors.access_denied()
+        """Remove a user and their tokens (administrators only: the bouncer sees to that)."""
         if user_id == 1:
             raise errors.forbidden("Cannot remove the initial admin account")
         if user_id == who.user_id:
@@ -133,9 +139,9 @@ class Users:
         return [views.token_view(t) for t in tokens]
 
     def create_token(
-        self, who: Identity, user_id: int, description: str, password: str, address: str
+        self, who: Identity, user_id: int, description: str, password: str
     ) -> dict[str, Any]:
-        self.ctx.check_rate(address)
+        """A new access token, shown raw this once (the bouncer has counted the attempt)."""
         if not description:
             raise errors.invalid_payload("Invalid description: cannot be empty")
         if not description.strip():
@@ -183,4 +189,5 @@ class Users:
             store.remove_token(key_id)
 
     def _uses_internal_auth(self, user: User) -> bool:
-        return user.id == 1 or self.ctx.store.state.settings.values["AuthenticationMethod"] == 1
+        method = self.ctx.store.state.settings.values["AuthenticationMethod"]
+        return user.id == 1 or method == INTERNAL

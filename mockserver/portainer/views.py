@@ -48,7 +48,8 @@ def token_view(token: AccessToken, with_digest: bool = False) -> dict[str, Any]:
     return view
 
 
-def environment_view(env: Environment, show_policies: bool) -> dict[str, Any]:
+def environment_view(env: Environment, hide_user_policies: bool = False) -> dict[str, Any]:
+    """An environment; the list blanks `UserAccessPolicies` (only) for standard users."""
     return {
         "Id": env.id,
         "Name": env.name,
@@ -59,8 +60,8 @@ def environment_view(env: Environment, show_policies: bool) -> dict[str, Any]:
         "Status": env.status,
         "ContainerEngine": env.container_engine,
         "TagIds": list(env.tag_ids),
-        "UserAccessPolicies": _copy(env.user_policies) if show_policies else None,
-        "TeamAccessPolicies": _copy(env.team_policies) if show_policies else None,
+        "UserAccessPolicies": None if hide_user_policies else _copy(env.user_policies),
+        "TeamAccessPolicies": _copy(env.team_policies),
         "SecuritySettings": dict(env.security),
         "TLSConfig": {"TLS": False, "TLSSkipVerify": False},
         "EdgeCheckinInterval": 0,

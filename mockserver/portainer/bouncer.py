@@ -1,0 +1,81 @@
+"""Portainer's route wrappers that refuse a request before its body is read.
+
+Portainer's bouncer wraps some routes in `AdminAccess` and some in its rate limiter; both act
+before the handler decodes the payload, so a standard user sending a malformed body to an
+administrators' route gets 403, and every attempt at a limited route counts, malformed or not.
+Connexion validates the body before the handler runs, so these checks sit between its security
+and validation layers. The contract marks the routes: `x-portainer-access: admin` and
+`x-portainer-rate-limited: true`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockserver.auth import Identity
+from mockserver.journal import TOKEN_INFO_SLOT
+
+from . import errors, permissions
+from .context import Context
+
+ACCESS = "x-portainer-access"
+RATE_LIMITED = "x-portainer-rate-limited"
+
+
+@dataclass(frozen=True)
+class RouteGuard:
+    """What the bouncer checks on one operation before its body is read."""
+
+    admin_only: bool = False
+    rate_limited: bool = False
+
+
+def route_guards(spec: Mapping[str, Any]) -> dict[str, RouteGuard]:
+    """operationId -> its guard, for the operations the contract marks."""
+    guards = {}
+    for item in spec["paths"].values():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "operationId" not in operation:
+                continue
+            guard = RouteGuard(
+                admin_only=operation.get(ACCESS) == "admin",
+                rate_limited=bool(operation.get(RATE_LIMITED)),
+            )
+            if guard != RouteGuard():
+                guards[operation["operationId"]] = guard
+    return guards
+
+
+class Bouncer:
+    """Connexion middleware (after security, before validation) applying the route guards."""
+
+    def __init__(self, app: ASGIApp, runtime: Any) -> None:
+        self.app = app
+        self.runtime = runtime  # its `route_guards` say what to check
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            routing = scope.get("extensions", {}).get("connexion_routing", {})
+            guard = self.runtime.route_guards.get(routing.get("operation_id"))
+            if guard is not None:
+                token_info = scope.get("state", {}).get(TOKEN_INFO_SLOT) or {}
+                client = scope.get("client")
+                check(
+                    guard,
+                    token_info.get("identity"),
+                    client[0] if client else "unknown",
+                    self.runtime.portainer.ctx,
+                )
+        await self.app(scope, receive, send)
+
+
+def check(guard: RouteGuard, identity: Identity | None, address: str, ctx: Context) -> None:
+    """Portainer's wrappers, in its order: AdminAccess (403), then the rate limiter (403)."""
+    if guard.admin_only and identity is not None and not permissions.is_admin(identity):
+        raise errors.access_denied()
+    if guard.rate_limited:
+        ctx.check_rate(address)
