@@ -284,15 +284,23 @@ class RancherBackend:
             return page
 
     def create_key(
-        self, caller: Caller, project: str, fields: Mapping[str, Any] | None = None
+        self,
+        caller: Caller,
+        project: str,
+        fields: Mapping[str, Any] | None = None,
+        action: str | None = None,
     ) -> tuple[RancherKey, str]:
         """A new key of the project, in state `registering`; returns it and its clear secret.
 
-        Only name and description are taken from `fields`; everything else is ignored.
+        Only name and description are taken from `fields`; everything else is ignored. A POST
+        carrying `action` (even empty) asks for a collection action, and apiKey has none: 422
+        InvalidAction, after the project check and before the fields are validated.
         """
         fields = fields or {}
         with self.store.lock:
             environment = self.project_in_scope(caller, project)
+            if action is not None:
+                raise errors.invalid_action()
             name = _text(fields, "name", NAME_MAX) if "name" in fields else None
             description = (
                 _text(fields, "description", DESCRIPTION_MAX) if "description" in fields else None

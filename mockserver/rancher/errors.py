@@ -38,7 +38,7 @@ def invalid_body_content() -> RancherError:
 
 
 def invalid_action() -> RancherError:
-    """An action name the apiKey schema does not define."""
+    """An action name the apiKey schema does not define (it defines no collection actions)."""
     return RancherError(422, "InvalidAction", field_name="action")
 
 

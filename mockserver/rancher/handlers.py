@@ -101,7 +101,8 @@ async def create_api_key(
     project_id: str, token_info: dict[str, Any] | None = None, body: Any = None
 ) -> Answer:
     caller = _caller(token_info)
-    key, secret = _backend().create_key(caller, project_id, body)
+    action = request.query_params.get("action")
+    key, secret = _backend().create_key(caller, project_id, body, action)
     view = views.api_key_view(key, _links(project_id), secret=secret)
     return view, 201, _headers(caller, key.account_id)
 

@@ -2,8 +2,9 @@
 
 Plain Python over records; the backend says which fields a resource type can be filtered on.
 Query syntax (gdapi's ParseCollectionAttributes): `field=value` is `eq`, `field_<modifier>=value`
-applies a modifier; several values of one filter match any of them, different filters must all
-match. Unknown filters, unknown modifiers and unknown sort fields are ignored silently.
+applies a modifier. Every condition must hold: Cattle ANDs the values of a repeated filter, and
+the mock also ANDs different modifiers of one field (Cattle keeps only one of them). Unknown
+filters, unknown modifiers and unknown sort fields are ignored silently.
 """
 
 from __future__ import annotations
@@ -92,8 +93,8 @@ def parse_limit(text: str | None) -> int:
         raise errors.invalid_format("limit")
     sign = -1 if text.startswith("-") else 1
     magnitude = _digits_within(text.lstrip("+-"), _JAVA_INT)
-    if magnitude is None:  # past Java's int: parseInt refuses it as it refuses any non-integer
-        raise errors.invalid_format("limit")
+    if magnitude is None:  # past Java's int: Cattle's parse fails and it keeps the default
+        return DEFAULT_LIMIT
     limit = sign * magnitude
     return MAX_LIMIT if limit <= 0 or limit > MAX_LIMIT else limit
 
@@ -167,10 +168,11 @@ def _holds(value: Any, condition: Condition, spec: Field) -> bool:
 
 
 def matches(record: Any, request: ListRequest, fields: Mapping[str, Field]) -> bool:
+    """Whether a record meets every condition, as Cattle's listToCondition ANDs them all."""
     for name, conditions in request.conditions.items():
         spec = fields[name]
         value = spec.read(record)
-        if not any(_holds(value, c, spec) for c in conditions):
+        if not all(_holds(value, c, spec) for c in conditions):
             return False
     return True
 

@@ -5,6 +5,11 @@ outer middleware puts around the app for Rancher paths.
   first): malformed JSON answers 400 `InvalidBodyContent` even without credentials. Connexion
   checks credentials first, so the wrapper reads the body, answers malformed JSON itself and
   replays the body to the app.
+* gdapi's ValidationHandler checks the `action` of a POST before its fields, and a collection
+  has no actions: a POST with `action` to a collection is answered 422 `InvalidAction` by the
+  backend, never `MaxLengthExceeded` or the like. Connexion validates the body before the
+  handler runs, so the wrapper hands the app an empty body for such a request (once the body
+  parsed as JSON: malformed JSON still answers 400 first).
 * Rancher labels every JSON answer `application/json; charset=utf-8`. Connexion's response
   validation accepts only the contract's bare `application/json`, so the wrapper adds the charset
   after the app has answered.
@@ -13,6 +18,7 @@ outer middleware puts around the app for Rancher paths.
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -48,6 +54,8 @@ class RancherWire:
         if _malformed(raw):
             await _answer(send, errors.invalid_body_content())
             return
+        if _collection_action(scope):
+            raw, scope = b"", _without_body(scope)
         pending: list[Message] = [{"type": "http.request", "body": raw, "more_body": False}]
         pending += other
 
@@ -55,6 +63,19 @@ class RancherWire:
             return pending.pop(0) if pending else await receive()
 
         await self.app(scope, replay, labelled)
+
+
+def _collection_action(scope: Scope) -> bool:
+    """A POST naming an `action` (even an empty one) on a collection (`.../apikeys`)."""
+    if scope["method"] != "POST" or not scope["path"].endswith("/apikeys"):
+        return False
+    query = scope.get("query_string", b"").decode("latin-1")
+    return any(name == "action" for name, _ in parse_qsl(query, keep_blank_values=True))
+
+
+def _without_body(scope: Scope) -> Scope:
+    headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
+    return {**scope, "headers": [*headers, (b"content-length", b"0")]}
 
 
 def _with_charset(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
