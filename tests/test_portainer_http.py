@@ -619,6 +619,48 @@ def test_a_deep_body_that_breaks_the_contract_is_a_400(client: TestClient) -> No
     assert (response.status_code, response.json()["message"]) == (400, "Invalid request payload")
 
 
+def test_malformed_attempts_count_against_the_limiter_too() -> None:
+    app = create_app(MockConfig(rate_limit=True, validate_responses=True))
+    with TestClient(app) as client:
+        statuses = [
+            client.post("/api/auth", json={"username": ["not", "text"]}).status_code
+            for _ in range(11)
+        ]
+        assert statuses == [400] * 10 + [403]
+        valid = client.post("/api/auth", json={"username": "admin", "password": "mockadmin-pass"})
+        assert (valid.status_code, valid.json()["details"]) == (403, "Access denied to resource")
+
+
+def test_token_creation_counts_authenticated_attempts_only() -> None:
+    app = create_app(MockConfig(rate_limit=True, validate_responses=True))
+    with TestClient(app) as client:
+        jwt = login(client, "alice", "alice-password")  # one attempt from this address
+        client.cookies.clear()
+        for _ in range(5):  # refused before the limiter: not counted
+            assert client.post("/api/users/2/tokens", json={}).status_code == 401
+        statuses = [
+            client.post("/api/users/2/tokens", json={"description": 7}, headers=bearer(jwt))
+            for _ in range(10)
+        ]
+        assert [r.status_code for r in statuses] == [400] * 9 + [403]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("PUT", "/api/settings", b'{"AuthenticationMethod": "nine"}'),
+        ("POST", "/api/users", b"{}"),
+        ("PUT", "/api/endpoints/1", b'{"Name": 5}'),
+        ("DELETE", "/api/users/3", b""),
+    ],
+)
+def test_administrators_routes_refuse_a_standard_user_before_reading_the_body(
+    client: TestClient, alice_key: str, method: str, url: str, body: bytes
+) -> None:
+    response = client.request(method, url, content=body, headers=key(alice_key))
+    assert (response.status_code, response.json()) == (403, DENIED)
+
+
 def test_a_users_access_is_the_same_whichever_credential(
     client: TestClient, alice_key: str
 ) -> None:

@@ -208,6 +208,25 @@ def test_filters_on_name_and_state_and_sorting(client: TestClient, deploy: Pair)
     assert body["sort"]["reverse"].endswith("?sort=name&order=desc")
 
 
+def test_repeated_filters_must_all_hold(client: TestClient, deploy: Pair) -> None:
+    for name in ("alpha", "beta", "alphabet"):
+        create(client, deploy, name=name)
+
+    def names(*params: tuple[str, str]) -> list[str]:
+        response = client.get(KEYS, auth=deploy, params=list(params))
+        assert response.status_code == 200, response.text
+        return [k["name"] for k in response.json()["data"]]
+
+    assert names(("name", "alpha"), ("name", "beta")) == []
+    assert names(("name_prefix", "alpha"), ("name_ne", "alpha")) == ["alphabet"]
+    assert names(("name_ne", "alpha"), ("name_ne", "beta"), ("name_ne", "deploy")) == ["alphabet"]
+    body = client.get(KEYS, auth=deploy, params=[("name", "alpha"), ("name", "beta")]).json()
+    assert body["filters"]["name"] == [
+        {"modifier": "eq", "value": "alpha"},
+        {"modifier": "eq", "value": "beta"},
+    ]
+
+
 def test_a_bad_limit_is_invalid_format(client: TestClient, deploy: Pair) -> None:
     assert_error(client.get(KEYS, auth=deploy, params={"limit": "ten"}), 400, "InvalidFormat")
 
@@ -291,6 +310,22 @@ def test_post_to_a_key_without_an_action_is_405(client: TestClient, deploy: Pair
     response = client.post(f"{KEYS}/{created['id']}", auth=deploy, json={})
     assert_error(response, 405, "Method not allowed")
     assert "PUT" in response.headers["allow"]
+
+
+@pytest.mark.parametrize("query", ["action=anything", "action=create", "action=", "action"])
+def test_a_collection_action_is_invalid_action(
+    client: TestClient, deploy: Pair, query: str
+) -> None:
+    before = len(client.get(KEYS, auth=deploy).json()["data"])
+    response = client.post(f"{KEYS}?{query}", auth=deploy, json={"name": "x" * 300})
+    body = assert_error(response, 422, "InvalidAction")
+    assert (body["fieldName"], body["message"], body["detail"]) == ("action", None, None)
+    assert_error(client.post(f"{KEYS}?{query}", auth=deploy, json={}), 422, "InvalidAction")
+    assert len(client.get(KEYS, auth=deploy).json()["data"]) == before
+    malformed = client.post(f"{KEYS}?{query}", auth=deploy, content=b"{")
+    assert_error(malformed, 400, "InvalidBodyContent")
+    assert_error(client.post(f"{STAGING_KEYS}?{query}", auth=deploy, json={}), 403, "Forbidden")
+    assert client.post(f"{KEYS}?{query}", json={}).status_code == 401
 
 
 def test_delete_only_an_inactive_key(client: TestClient, deploy: Pair) -> None:
@@ -428,11 +463,12 @@ def test_numbers_past_java_s_long_match_nothing_and_break_nothing(
     assert response.status_code == 200, response.text
 
 
-@pytest.mark.parametrize("limit", ["2147483648", "9" * 5000])
-def test_a_limit_past_java_s_int_is_invalid_format(
+@pytest.mark.parametrize("limit", ["2147483648", "-2147483649", "9" * 30])
+def test_a_limit_past_java_s_int_keeps_the_default(
     client: TestClient, deploy: Pair, limit: str
 ) -> None:
-    assert_error(client.get(f"{KEYS}?limit={limit}", auth=deploy), 400, "InvalidFormat")
+    response = client.get(f"{KEYS}?limit={limit}", auth=deploy)
+    assert (response.status_code, response.json()["pagination"]["limit"]) == (200, 100)
 
 
 def test_one_environment_store(client: TestClient, deploy: Pair, admin_key: str) -> None:

@@ -257,6 +257,22 @@ def test_invalid_action_comes_before_not_found(backend: RancherBackend, admin: C
     assert code(backend.run_action, admin, PRODUCTION, "1c999", "activate") == (404, "Not Found")
 
 
+@pytest.mark.parametrize("action", ["anything", "create", "activate", ""])
+def test_a_collection_action_is_invalid_action_and_creates_nothing(
+    backend: RancherBackend, admin: Caller, action: str
+) -> None:
+    before = len(backend.list_keys(admin, PRODUCTION, [("_removed", "")]).items)
+    error = error_of(backend.create_key, admin, PRODUCTION, {"name": "x" * 300}, action)
+    assert (error.status_code, error.code, error.field_name) == (422, "InvalidAction", "action")
+    assert len(backend.list_keys(admin, PRODUCTION, [("_removed", "")]).items) == before
+
+
+def test_another_project_is_refused_before_a_collection_action(
+    backend: RancherBackend, env_key: Caller
+) -> None:
+    assert code(backend.create_key, env_key, STAGING, {}, "anything") == (403, "Forbidden")
+
+
 def test_removed_key_gets_its_removed_time_when_it_settles(
     backend: RancherBackend, admin: Caller, clock: Clock
 ) -> None:
@@ -509,7 +525,14 @@ def named(backend: RancherBackend, admin: Caller) -> RancherBackend:
     [
         ([], ["alpha", "beta", "alphabet", None]),
         ([("name", "alpha")], ["alpha"]),
-        ([("name", "alpha"), ("name", "beta")], ["alpha", "beta"]),
+        # Cattle ANDs every value of a repeated filter (listToCondition), so these conflict
+        ([("name", "alpha"), ("name", "beta")], []),
+        ([("name", "alpha"), ("name", "alpha")], ["alpha"]),
+        ([("name_ne", "alpha"), ("name_ne", "beta")], ["alphabet"]),
+        ([("name_like", "alpha%"), ("name_like", "%bet")], ["alphabet"]),
+        # different modifiers of one field: all of them must hold too
+        ([("name_prefix", "alpha"), ("name_ne", "alpha")], ["alphabet"]),
+        ([("name_notlike", "beta"), ("name_notnull", "")], ["alpha", "alphabet"]),
         ([("name_ne", "alpha")], ["beta", "alphabet"]),
         ([("name_prefix", "alpha")], ["alpha", "alphabet"]),
         ([("name_like", "%ph_")], ["alpha"]),
