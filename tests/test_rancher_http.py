@@ -275,6 +275,12 @@ def test_too_long_is_max_length_exceeded(
     ):
         body = assert_error(response, 422, "MaxLengthExceeded")
         assert body["fieldName"] == field and body["message"] is None
+    # Java counts UTF-16 units: a character outside the BMP counts twice.
+    emoji = "\U0001f600"
+    fits = client.put(url, auth=deploy, json={field: emoji * (limit // 2)})
+    assert fits.status_code == 200, fits.text
+    too_long = client.put(url, auth=deploy, json={field: emoji * (limit // 2 + 1)})
+    assert_error(too_long, 422, "MaxLengthExceeded")
 
 
 # -- actions and delete

@@ -199,7 +199,7 @@ def _text(fields: Mapping[str, Any], name: str, max_length: int) -> str | None:
         value = json.dumps(value)
     if not isinstance(value, str):
         raise errors.invalid_field_format(name)
-    if len(value) > max_length:
+    if len(value.encode("utf-16-le", "surrogatepass")) // 2 > max_length:  # Java's length()
         raise errors.max_length_exceeded(name)
     return value
 
