@@ -42,13 +42,24 @@ def _params() -> list[tuple[str, str]]:
     return list(request.query_params.multi_items())
 
 
-def _links(project: str | None = None) -> Links:
+def _links(project: str | None = None, query: list[tuple[str, str]] | None = None) -> Links:
+    scope = request.scope
     return Links(
-        base=str(request.base_url),
-        path=request.url.path,
-        query=_params(),
+        base=_origin(scope),
+        path=scope.get("root_path", "") + scope["path"],
+        query=_params() if query is None else query,
         sub_context=f"/projects/{project}" if project is not None else "",
     )
+
+
+def _origin(scope: Any) -> str:
+    """`http://host:port` as the client addressed it (the Host header), read from the scope
+    directly: Starlette's `base_url` builds two URL objects per call."""
+    for name, value in scope["headers"]:
+        if name == b"host":
+            return f"{scope['scheme']}://{value.decode('latin-1')}"
+    host, port = scope.get("server") or ("localhost", 80)
+    return f"{scope['scheme']}://{host}:{port}"
 
 
 def _project_account(project: str) -> str | None:
@@ -72,8 +83,9 @@ def _headers(caller: Caller, account: str | None = None) -> dict[str, str]:
 # -- projects
 async def list_projects(token_info: dict[str, Any] | None = None) -> Answer:
     caller = _caller(token_info)
-    page = _backend().list_projects(caller, _params())
-    links = _links()
+    query = _params()
+    page = _backend().list_projects(caller, query)
+    links = _links(query=query)
     body = views.collection_view(
         "project", page, PROJECT_FIELDS, links, lambda e: views.project_view(e, links)
     )
@@ -89,8 +101,9 @@ async def get_project(project_id: str, token_info: dict[str, Any] | None = None)
 # -- environment API keys
 async def list_api_keys(project_id: str, token_info: dict[str, Any] | None = None) -> Answer:
     caller = _caller(token_info)
-    page = _backend().list_keys(caller, project_id, _params())
-    links = _links(project_id)
+    query = _params()
+    page = _backend().list_keys(caller, project_id, query)
+    links = _links(project_id, query)
     body = views.collection_view(
         "apiKey", page, KEY_FIELDS, links, lambda k: views.api_key_view(k, links)
     )

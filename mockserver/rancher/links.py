@@ -9,11 +9,14 @@ parameter replaced; their query part keeps its case.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urlencode
 
 VERSION = "v2-beta"
+_PLAIN = re.compile(r"[A-Za-z0-9_.-]+")  # a query value that URL encoding leaves as it is
 
 
 @dataclass(frozen=True)
@@ -29,8 +32,12 @@ class Links:
     query: Sequence[tuple[str, str]] = ()
     sub_context: str = ""
 
+    @cached_property
+    def _prefix(self) -> str:
+        return f"{self.base.rstrip('/')}/{VERSION}{self.sub_context}".lower()
+
     def _url(self, *parts: str) -> str:
-        return "/".join((self.base.rstrip("/"), VERSION + self.sub_context, *parts)).lower()
+        return "/".join((self._prefix, *parts)).lower()
 
     # -- resources
     def resource(self, plural: str, resource_id: str) -> str:
@@ -53,7 +60,7 @@ class Links:
         return f"{self.project(project_id)}/{plural.lower()}"
 
     # -- the request's own collection
-    @property
+    @cached_property
     def current(self) -> str:
         """The request URL without its query string (a collection's `links.self`)."""
         return (self.base.rstrip("/") + self.path).lower()
@@ -62,6 +69,8 @@ class Links:
         """The request URL with `name=value` appended after the query minus `name` and `drop`."""
         removed = {name, *drop}
         kept = [(k, v) for k, v in self.query if k not in removed]
+        if not kept and _PLAIN.fullmatch(value):  # the common case, without urlencode's cost
+            return f"{self.current}?{name}={value}"
         query = urlencode([*kept, (name, value)])
         return f"{self.current}?{query}"
 

@@ -6,6 +6,7 @@ nulls). Dates are `yyyy-MM-ddTHH:mm:ssZ` in UTC, each with a `...TS` twin in epo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +21,7 @@ APIKEYS = "apikeys"
 PROJECTS = "projects"
 
 
+@functools.lru_cache(maxsize=4096)  # keys are listed far more often than they are made
 def rancher_date(epoch_ms: int) -> str:
     return datetime.fromtimestamp(epoch_ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
