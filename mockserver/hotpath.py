@@ -14,11 +14,16 @@ import typing as t
 from collections.abc import Callable
 
 from connexion import AsyncApp
+from connexion.apps import asynchronous as connexion_asynchronous
 from connexion.apps.asynchronous import AsyncApi, AsyncOperation
 from connexion.context import receive, scope
 from connexion.decorators import StarletteDecorator
+from connexion.middleware import routing as connexion_routing
 from connexion.security import SECURITY_HANDLERS
 from connexion.utils import inspect_function_arguments
+from starlette._utils import get_route_path
+from starlette.routing import BaseRoute, Match, Route, Router
+from starlette.types import Receive, Scope, Send
 
 
 @functools.lru_cache(maxsize=256)
@@ -74,11 +79,79 @@ class _Api(AsyncApi):
         )  # type: ignore[return-value]
 
 
+def _route_key(path: str) -> tuple[str, ...]:
+    """The first two segments of a path: `/v2-beta/projects/1a2/apikeys` -> (v2-beta, projects)."""
+    return tuple(path.split("/", 3)[1:3])
+
+
+class _IndexedRouter(Router):
+    """Starlette's router, trying only the routes whose first two path segments fit.
+
+    Connexion adds one route per operation and Starlette tries them in order, twice per request
+    (the routing middleware, then the app): a route late in the contract paid ~80 regex matches.
+    A route whose first two segments are fixed text can only match paths that start with them,
+    so each request tries those routes, and the ones with a parameter there, in their original
+    order; what Starlette does with the matches (405 through a partial match, slash redirects,
+    the default) is unchanged.
+    """
+
+    def _candidates(self, scope: Scope) -> list[BaseRoute]:
+        routes = self.routes
+        index = self.__dict__.get("_index")
+        if index is None or index[0] != len(routes):
+            index = self.__dict__["_index"] = (len(routes), _index_routes(routes))
+        by_key, anywhere = index[1]
+        return by_key.get(_route_key(get_route_path(scope)), anywhere)
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().app(scope, receive, send)
+            return
+        scope.setdefault("router", self)
+        partial = partial_scope = None
+        for route in self._candidates(scope):
+            match, child_scope = route.matches(scope)
+            if match is Match.FULL:
+                scope["route"] = route
+                scope.update(child_scope)
+                await route.handle(scope, receive, send)
+                return
+            if match is Match.PARTIAL and partial is None:
+                partial, partial_scope = route, child_scope
+        if partial is not None:
+            scope["route"] = partial
+            scope.update(partial_scope or {})
+            await partial.handle(scope, receive, send)
+            return
+        await super().app(scope, receive, send)  # no match: Starlette's redirect or default
+
+
+def _index_routes(
+    routes: list[BaseRoute],
+) -> tuple[dict[tuple[str, ...], list[BaseRoute]], list[BaseRoute]]:
+    """Routes by their fixed first two segments; those without (a parameter or a mount there)
+    belong to every key, and alone are tried for a path no key fits."""
+    keys: list[tuple[str, ...] | None] = []
+    for route in routes:
+        path = getattr(route, "path", None)
+        key = _route_key(path) if isinstance(route, Route) and path else None
+        keys.append(None if key is None or len(key) < 2 or any("{" in k for k in key) else key)
+    by_key = {
+        key: [r for r, k in zip(routes, keys, strict=True) if k is None or k == key]
+        for key in {k for k in keys if k is not None}
+    }
+    anywhere = [r for r, k in zip(routes, keys, strict=True) if k is None]
+    return by_key, anywhere
+
+
 def install(app: AsyncApp) -> None:
-    """Use the decorate-once operations in `app`; call before `add_api`."""
+    """Use the decorate-once operations and indexed routers in `app`; call before `add_api`."""
     middleware_app = getattr(app, "_middleware_app", None)
     if middleware_app is not None and getattr(middleware_app, "api_cls", None) is AsyncApi:
         middleware_app.api_cls = _Api
+    # Connexion builds its routers from these module names (routing middleware and app).
+    connexion_routing.Router = _IndexedRouter  # type: ignore[misc]
+    connexion_asynchronous.Router = _IndexedRouter  # type: ignore[misc]
 
 
 def settle_heap() -> None:
