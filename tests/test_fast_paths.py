@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from mockserver import seed
+from mockserver import hotpath, seed
 from mockserver.app import _compact_json, create_app
 from mockserver.config import MockConfig
 from mockserver.portainer import views
@@ -98,3 +99,34 @@ def test_scenarios_may_ask_for_more_stacks_than_faker_has_words() -> None:
     state = seed.build(42, scenario).state
     assert len(state.stacks) == 1_500
     assert len({(s.endpoint_id, s.name) for s in state.stacks.values()}) == 1_500
+
+
+def test_the_route_index_keeps_every_route_that_could_match_in_order() -> None:
+    async def endpoint(scope, receive, send):  # type: ignore[no-untyped-def]
+        raise AssertionError("not called")
+
+    routes = [
+        Route("/api/users/{id:int}", endpoint, methods=["GET"]),
+        Route("/{anything}/users/me", endpoint, methods=["GET"]),
+        Route("/api/users/me", endpoint, methods=["GET"]),
+        Route("/v2-beta/projects/{pid}", endpoint, methods=["GET"]),
+        Route("/api", endpoint, methods=["GET"]),
+    ]
+    by_key, anywhere = hotpath._index_routes(routes)
+    # A route without two fixed segments (a parameter in front, or too short) is tried everywhere.
+    assert anywhere == [routes[1], routes[4]]
+    assert by_key[("api", "users")] == [routes[0], routes[1], routes[2], routes[4]]
+    assert by_key[("v2-beta", "projects")] == [routes[1], routes[3], routes[4]]
+    router = hotpath._IndexedRouter(routes=routes)
+    assert (
+        router._candidates({"type": "http", "path": "/api/users/7", "root_path": ""})
+        == (by_key[("api", "users")])
+    )
+    assert router._candidates({"type": "http", "path": "/api", "root_path": ""}) == anywhere
+
+
+def test_the_app_routes_through_the_index(client: TestClient, admin_key: str) -> None:
+    assert client.get("/api/users/me", headers=key(admin_key)).json()["Username"] == "admin"
+    assert client.get("/api/users/1", headers=key(admin_key)).json()["Username"] == "admin"
+    assert client.patch("/api/users/1", headers=key(admin_key)).status_code == 405
+    assert client.get("/api/nowhere/at/all").status_code == 404
