@@ -50,14 +50,17 @@ def _credentials_as_headers(scope: Scope) -> None:
     query: bytes = scope.get("query_string", b"")
     lowered = query.lower()
     if b"x-api-key=" in lowered or b"token=" in lowered:
-        for name, value in parse_qsl(query.decode("latin-1")):
-            if name.lower() == "x-api-key" and value:
-                _replace_header(scope, b"x-api-key", value.encode("latin-1"))
-                return
-        for name, value in parse_qsl(query.decode("latin-1")):
-            if name == "token" and value:
-                _replace_header(scope, b"authorization", b"Bearer " + value.encode("latin-1"))
-                return
+        found = {
+            name.lower() if name.lower() == "x-api-key" else name: value
+            for name, value in reversed(parse_qsl(query.decode("latin-1")))
+            if value
+        }  # the first of each name wins, as Go's Query().Get takes it
+        if "x-api-key" in found:
+            _replace_header(scope, b"x-api-key", found["x-api-key"].encode("latin-1"))
+            return
+        if "token" in found:
+            _replace_header(scope, b"authorization", b"Bearer " + found["token"].encode("latin-1"))
+            return
     cookie = _header(scope, b"cookie")
     if cookie is not None and COOKIE_NAME.encode() in cookie:
         for part in cookie.split(b";"):

@@ -40,13 +40,14 @@ class BodyError(Exception):
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
-def parse_json_body(raw: bytes) -> Any:
-    """A request body parsed as both products parse it, or BodyError("json", why).
+def parse_json_body(raw: bytes) -> tuple[Any, bool]:
+    """A request body parsed as both products parse it, and whether a string in it was repaired;
+    BodyError("json", why) when it cannot be parsed.
 
     Bytes that are not UTF-8, malformed JSON (NaN and Infinity included) and nesting too deep to
-    parse are refused. A lone
-    surrogate escape (`"\\ud800"`) is valid JSON but no character: it becomes U+FFFD, as Go's
-    decoder makes it, so it can never be stored and then fail every answer that shows it.
+    parse are refused. A lone surrogate escape (`"\\ud800"`) is valid JSON but no character: it
+    becomes U+FFFD, as Go's decoder makes it, so it can never be stored and then fail every
+    answer that shows it.
     """
     try:
         body = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
@@ -57,8 +58,8 @@ def parse_json_body(raw: bytes) -> Any:
     except ValueError as exc:
         raise BodyError("json", str(exc)) from None
     if _SURROGATE_ESCAPE.search(raw):
-        body = _without_lone_surrogates(body)
-    return body
+        return _without_lone_surrogates(body), True
+    return body, False
 
 
 def _refuse_constant(name: str) -> Any:
@@ -318,8 +319,8 @@ class ContractBodyValidator(JSONRequestBodyValidator):
         raw = b"".join([message async for message in stream])
         if not raw.strip():
             return None
-        body = parse_json_body(raw)
-        if _SURROGATE_ESCAPE.search(raw):
+        body, repaired = parse_json_body(raw)
+        if repaired:
             self.MUTABLE_VALIDATION = True  # hand the handler the repaired strings
         if isinstance(body, dict) and scope["path"].startswith("/api/"):
             folded = fold_keys(body, _property_names(self._schema))
