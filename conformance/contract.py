@@ -5,10 +5,11 @@ from __future__ import annotations
 import copy
 import functools
 import os
-from pathlib import Path
 from typing import Any
 
 import yaml
+
+from mockserver import resources
 
 FAMILY_PREFIX = {"portainer": "/api/", "rancher": "/v2-beta/"}
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -17,22 +18,17 @@ METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 BUSINESS_RULE_STATUSES = "x-business-rule-statuses"
 
 
-def contract_path() -> Path:
-    """The contract: $CONFORMANCE_CONTRACT, else the repository's openapi.yaml."""
-    override = os.environ.get("CONFORMANCE_CONTRACT")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parent.parent / "openapi.yaml"
-
-
 @functools.cache
-def _load(path: str) -> dict[str, Any]:
-    with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+def _load(override: str | None) -> dict[str, Any]:
+    if override:
+        with open(override, encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    return yaml.safe_load(resources.contract_text())
 
 
 def load() -> dict[str, Any]:
-    return copy.deepcopy(_load(str(contract_path())))
+    """The contract: the file at $CONFORMANCE_CONTRACT, else the one contract-mock carries."""
+    return copy.deepcopy(_load(os.environ.get("CONFORMANCE_CONTRACT") or None))
 
 
 def for_family(family: str) -> dict[str, Any]:
@@ -92,4 +88,8 @@ def linked_operations(spec: dict[str, Any]) -> list[str]:
 
 def request_fields(component: str) -> tuple[str, ...]:
     """The top-level fields a request component of the contract declares."""
-    return tuple(load()["components"]["schemas"][component].get("properties", {}))
+    return tuple(
+        _load(os.environ.get("CONFORMANCE_CONTRACT") or None)["components"]["schemas"][
+            component
+        ].get("properties", {})
+    )

@@ -13,7 +13,7 @@ import yaml
 from faker import Faker
 from faker.exceptions import UniquenessException
 
-from mockserver import secrets
+from mockserver import resources, secrets
 from mockserver.state import (
     ACCESS_READ_WRITE,
     ADMIN,
@@ -30,7 +30,6 @@ from mockserver.state import (
     User,
 )
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "fixtures" / "default.yaml"
 SEED_EPOCH = 1_714_564_800  # 2024-05-01T12:00:00Z: seeded records are dated from here
 DEFAULT_SECURITY = {
     "allowStackManagementForRegularUsers": True,
@@ -91,11 +90,11 @@ class Seeded:
 
 
 def load_scenario(path: str | Path | None) -> dict[str, Any]:
-    """Read a scenario file (YAML); None means the default scenario."""
-    with open(path or DEFAULT_SCENARIO, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
+    """Read a scenario (YAML): a file, or a packaged scenario's name; None means `default`."""
+    label, text = resources.scenario_text(path)
+    data = yaml.safe_load(text) or {}
     if not isinstance(data, dict):
-        raise ValueError(f"scenario {path}: the top level must be a mapping")
+        raise ValueError(f"scenario {label}: the top level must be a mapping")
     return data
 
 

@@ -4,25 +4,29 @@ from __future__ import annotations
 
 import copy
 import functools
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-SPEC_PATH = Path(__file__).resolve().parent / "openapi.yaml"
+from mockserver import resources
+
 # LibYAML's safe loader when PyYAML has it: same result, ~10x faster (~0.1 s of every start).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @functools.cache
 def _load() -> dict[str, Any]:
-    with open(SPEC_PATH, encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=_LOADER)  # a safe loader, C or Python
+    return yaml.load(resources.contract_text(), Loader=_LOADER)  # a safe loader, C or Python
 
 
 def load_spec() -> dict[str, Any]:
     """A fresh copy of the contract as a dict (callers may change their copy)."""
     return copy.deepcopy(_load())
+
+
+def schema(name: str) -> dict[str, Any]:
+    """One of the contract's component schemas (shared: do not change it)."""
+    return _load()["components"]["schemas"][name]
 
 
 def operations(spec: dict[str, Any] | None = None) -> dict[str, tuple[str, str, dict[str, Any]]]:
