@@ -20,10 +20,17 @@ from conformance import contract
 from conformance.client import Pacer
 from conformance.identities import COMPOSE_FILE, KeyPair, PortainerWorld, RancherWorld, unique
 
-# What a settings or environment update may carry: the contract's request components.
-SETTINGS_FIELDS = contract.request_fields("SettingsUpdateRequest")
 REMOVED_STATES = ("removing", "removed", "purging", "purged")
-ENVIRONMENT_FIELDS = contract.request_fields("EnvironmentUpdateRequest")
+
+
+def settings_fields() -> tuple[str, ...]:
+    """What a settings update may carry: the contract's request component."""
+    return contract.request_fields("SettingsUpdateRequest")
+
+
+def environment_fields() -> tuple[str, ...]:
+    """What an environment update may carry: the contract's request component."""
+    return contract.request_fields("EnvironmentUpdateRequest")
 
 
 def is_positive(case: Any) -> bool:
@@ -136,7 +143,7 @@ class PortainerSandbox:
         if as_int(params.get("id")) is not None:
             params["id"] = self.world.env_a
         if isinstance(case.body, dict):
-            case.body = {k: v for k, v in case.body.items() if k in ENVIRONMENT_FIELDS}
+            case.body = {k: v for k, v in case.body.items() if k in environment_fields()}
         if self._environment_before is None:  # nothing else changes it while Schemathesis runs
             env_id = self.world.env_a
             reply = self.world.api.get(f"/api/endpoints/{env_id}", auth=self.world.admin.auth)
@@ -145,7 +152,7 @@ class PortainerSandbox:
 
     def _prepare_updateSettings(self, case: Any) -> None:
         if isinstance(case.body, dict):
-            body = {k: v for k, v in case.body.items() if k in SETTINGS_FIELDS}
+            body = {k: v for k, v in case.body.items() if k in settings_fields()}
             for section, secret in (
                 ("LDAPSettings", "Password"),
                 ("OAuthSettings", "ClientSecret"),
@@ -247,7 +254,7 @@ class PortainerSandbox:
                 self._restore_environment(env_id, before)
 
     def _restore_settings(self, before: dict[str, Any]) -> None:
-        body = {k: before[k] for k in SETTINGS_FIELDS if k in before}
+        body = {k: before[k] for k in settings_fields() if k in before}
         for section, secret in (("LDAPSettings", "Password"), ("OAuthSettings", "ClientSecret")):
             if isinstance(body.get(section), dict):
                 body[section] = {k: v for k, v in body[section].items() if k != secret}

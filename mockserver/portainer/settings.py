@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from mockserver.durations import parse_go_duration
-from mockserver.spec import load_spec
+from mockserver.spec import schema as spec_schema
 
 from . import errors, payload, views
 from .context import Context
@@ -18,13 +19,16 @@ _HOST = re.compile(
     re.I,
 )
 
-# Top-level keys PUT /api/settings applies (the contract's SettingsUpdateRequest); the rest of the
-# body is ignored, as Portainer does. EdgePortainerURL is stored as EdgePortainerUrl.
-UPDATABLE = tuple(
-    key
-    for key in load_spec()["components"]["schemas"]["SettingsUpdateRequest"]["properties"]
-    if key != "EdgePortainerURL"
-)
+
+@functools.cache
+def updatable() -> tuple[str, ...]:
+    """Top-level keys PUT /api/settings applies: the contract's SettingsUpdateRequest.
+
+    The rest of the body is ignored, as Portainer does. EdgePortainerURL is stored as
+    EdgePortainerUrl. Read from the contract on first use, not at import.
+    """
+    properties = spec_schema("SettingsUpdateRequest")["properties"]
+    return tuple(key for key in properties if key != "EdgePortainerURL")
 
 
 def is_url(text: str) -> bool:
@@ -148,7 +152,7 @@ class SettingsRules:
         body = {
             key: decoded(key, copy.deepcopy(value))
             for key, value in body.items()
-            if key in UPDATABLE or key == "EdgePortainerURL"
+            if key in updatable() or key == "EdgePortainerURL"
         }
         payload.check_integers(body)
         validate(body)
@@ -156,7 +160,7 @@ class SettingsRules:
         with store.lock:
             settings = store.state.settings
             values = settings.values
-            for key in UPDATABLE:
+            for key in updatable():
                 if key not in body or body[key] is None:
                     continue
                 value = body[key]
