@@ -7,4 +7,6 @@ over the contract's links) and named behavioural rules (`conformance.rules`), ea
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from mockserver.version import package_version
+
+__version__ = package_version()

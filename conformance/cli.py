@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from conformance import settings
+from mockserver.version import package_version
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Every option may also come from the environment as CONFORMANCE_<OPTION>, "
         "e.g. CONFORMANCE_ADMIN_PASSWORD. Unknown options are passed to pytest.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     for opt in settings.OPTIONS:
         kwargs: dict[str, object] = {"dest": opt.dest, "help": opt.help}
         if opt.kind == "flag":

@@ -7,5 +7,8 @@ warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
 
 from mockserver.app import create_app  # noqa: E402
 from mockserver.config import MockConfig  # noqa: E402
+from mockserver.version import package_version  # noqa: E402
 
-__all__ = ["MockConfig", "create_app"]
+__version__ = package_version()
+
+__all__ = ["MockConfig", "__version__", "create_app"]

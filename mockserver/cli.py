@@ -11,10 +11,12 @@ from typing import Any
 
 import uvicorn
 
+from mockserver import resources
 from mockserver.app import DOCS_PATH, create_app
 from mockserver.config import MockConfig
 from mockserver.hotpath import settle_heap
 from mockserver.runtime import Runtime
+from mockserver.version import package_version
 
 
 def _on_off(value: str) -> bool:
@@ -31,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mockserver",
         description="A contract-first mock of Portainer's and Rancher's APIs, served from openapi.yaml.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser(
         "run",
@@ -46,8 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--scenario",
         default=None,
-        help="scenario file (YAML) naming users, environments and how much Faker adds "
-        "(default: the packaged fixtures/default.yaml)",
+        help="scenario naming users, environments and how much Faker adds: a YAML file, or "
+        f"the name of one contract-mock carries ({', '.join(resources.scenario_names())}; "
+        "default: default)",
     )
     run.add_argument(
         "--https-port",
