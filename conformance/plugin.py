@@ -8,6 +8,7 @@ adds its options and stays silent.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +16,10 @@ import pytest
 from conformance import settings
 from conformance.client import JOURNAL, Api, Pacer
 from conformance.report import Results, rule_ids_of
+from conformance.rules import RULES
 
 GROUP = "conformance"
+PACKAGE = Path(__file__).resolve().parent
 
 _results_key = pytest.StashKey[Results]()
 _pacer: Pacer | None = None
@@ -58,10 +61,38 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_results_key] = Results()
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def _wanted_rules() -> set[str]:
+    """The rule ids --rule names (empty: every rule); an id the catalogue lacks is a usage error."""
+    wanted = settings.current().rule_ids
+    unknown = wanted - {rule.id for rule in RULES}
+    if unknown:
+        raise pytest.UsageError(
+            f"--rule: no such rule {', '.join(sorted(unknown))} (see the rule catalogue)"
+        )
+    return wanted
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With --rule, the suite's modules that hold none of the rules asked for are not imported
+    (building Schemathesis's tests alone takes seconds)."""
+    wanted = _wanted_rules()
+    if not wanted or collection_path.parent != PACKAGE or collection_path.suffix != ".py":
+        return None
+    modules = {rule.module for rule in RULES if rule.id in wanted}
+    return True if collection_path.name not in modules else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = _wanted_rules()
+    kept, dropped = [], []
     for item in items:
-        for rule_id in rule_ids_of(item.iter_markers("rule")):
+        ids = rule_ids_of(item.iter_markers("rule"))
+        for rule_id in ids:
             item.user_properties.append(("rule", rule_id))
+        (dropped if wanted and not wanted & set(ids) else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 # ---------------------------------------------------------------- fixtures

@@ -81,6 +81,11 @@ OPTIONS: tuple[Option, ...] = (
         default=0.9,
     ),
     Option("--report-json", "also write the rule results as JSON to this file"),
+    Option(
+        "--rule",
+        "check only these rules: catalogue ids, comma-separated (e.g. PTR-AUTH-1,RCH-KEY-6); "
+        "to re-run what failed",
+    ),
 )
 
 
@@ -111,6 +116,7 @@ class Target:
     phases: str = "examples,coverage,fuzzing"
     login_rate: float = 0.9
     report_json: str | None = None
+    rule: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -171,6 +177,11 @@ class Target:
         if self.max_examples is not None:
             return min(self.max_examples, 6)
         return 20 if self.thorough else 4
+
+    @property
+    def rule_ids(self) -> set[str]:
+        """The rules --rule asks for (upper-cased); empty means every rule."""
+        return {r.strip().upper() for r in (self.rule or "").split(",") if r.strip()}
 
     @property
     def phase_names(self) -> set[str]:

@@ -79,3 +79,22 @@ def test_pytest_plugin_skips_a_family_without_credentials(tmp_path: Path) -> Non
         if prop.get("name") == "rule"
     }
     assert "PTR-AUTH-2" in rules and "RCH-KEY-1" in rules
+
+
+def test_rule_option_runs_only_the_rules_named(tmp_path: Path) -> None:
+    """`--rule` re-runs chosen rules: the others are not run (not reported as passed or skipped)."""
+    app = mock_app(seed=5)
+    with serve(app) as url:
+        run = run_suite(
+            [*target_args(url, app), "--rule", "ptr-auth-1,RCH-KEY-6", "--login-rate", "0"],
+            tmp_path,
+        )
+    assert run.code == 0, run.output[-4000:]
+    ran = {r["id"]: r["outcome"] for r in run.results["rules"] if r["outcome"] != "not run"}
+    assert ran == {"PTR-AUTH-1": "passed", "RCH-KEY-6": "passed"}
+
+
+def test_rule_option_refuses_an_unknown_rule(tmp_path: Path) -> None:
+    run = run_suite(["--base-url", "http://127.0.0.1:9", "--rule", "PTR-NOPE-1"], tmp_path)
+    assert run.code == 4  # pytest's usage error
+    assert "--rule: no such rule PTR-NOPE-1" in run.output
