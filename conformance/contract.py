@@ -28,7 +28,12 @@ def _load(override: str | None) -> dict[str, Any]:
 
 def load() -> dict[str, Any]:
     """The contract: the file at $CONFORMANCE_CONTRACT, else the one contract-mock carries."""
-    return copy.deepcopy(_load(os.environ.get("CONFORMANCE_CONTRACT") or None))
+    return copy.deepcopy(_shared())
+
+
+def _shared() -> dict[str, Any]:
+    """The contract, parsed once and shared: read it, never change it."""
+    return _load(os.environ.get("CONFORMANCE_CONTRACT") or None)
 
 
 def for_family(family: str) -> dict[str, Any]:
@@ -88,8 +93,4 @@ def linked_operations(spec: dict[str, Any]) -> list[str]:
 
 def request_fields(component: str) -> tuple[str, ...]:
     """The top-level fields a request component of the contract declares."""
-    return tuple(
-        _load(os.environ.get("CONFORMANCE_CONTRACT") or None)["components"]["schemas"][
-            component
-        ].get("properties", {})
-    )
+    return tuple(_shared()["components"]["schemas"][component].get("properties", {}))

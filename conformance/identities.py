@@ -239,6 +239,26 @@ class PortainerWorld:
         user.jwt = reply.json()["jwt"]
         return user.jwt
 
+    def logout(self, user: Identity) -> Reply:
+        """Log `user` out as a browser does: with the session cookie and the CSRF token.
+
+        Portainer reads only the cookie on logout, and with a cookie its CSRF layer wants the
+        X-CSRF-Token (and CSRF cookie) of an earlier answer.
+        """
+        jwt = user.jwt or ""
+        before = self.api.get("/api/users/me", auth=Bearer(jwt))
+        cookies = [f"portainer_api_key={jwt}"]
+        cookies += [
+            c.split(";", 1)[0]
+            for c in before.response.headers.get_list("set-cookie")
+            if not c.startswith("portainer_api_key=")
+        ]
+        headers = {"Cookie": "; ".join(cookies)}
+        csrf = before.headers.get("X-CSRF-Token")
+        if csrf:
+            headers["X-CSRF-Token"] = csrf
+        return self.api.post("/api/auth/logout", headers=headers)
+
     def new_token(self, user: Identity, description: str) -> tuple[str, int]:
         """A new access token of `user` (created with their JWT): (raw token, id)."""
         reply = need(

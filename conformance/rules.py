@@ -107,6 +107,22 @@ RULES: tuple[Rule, ...] = (
         f"every secured /api operation; {PORTAINER_NOTES} §1.4 (CSRF layer)",
         "test_portainer_auth.py::test_two_credentials_are_refused",
     ),
+    _p(
+        "PTR-AUTH-7",
+        "credentials are compared exactly: an access token or a JWT signature with one letter's"
+        " case changed, one character short or long, or a token's prefix alone gets 401",
+        f"every secured /api operation; {PORTAINER_NOTES} §1.4 (the API key's SHA-256 digest);"
+        " Portainer api/http/security/bouncer.go (mwAuthenticateFirst), api/jwt/jwt.go",
+        "test_sweeps.py::test_credentials_are_compared_exactly",
+    ),
+    _p(
+        "PTR-SWEEP-1",
+        "a revoked access token, a logged-out JWT and a deleted user's JWT and token get 401 on"
+        " every credentialed operation of the contract (a sweep: new routes are covered too)",
+        f"every secured /api operation; {PORTAINER_NOTES} §1.2-1.4 (revokedJWT; bouncer"
+        " mwAuthenticateFirst: invalid, revoked or user gone -> 401)",
+        "test_sweeps.py::test_dead_credentials_are_refused_on_every_route",
+    ),
     # ------------------------------------------------------------ Portainer: access tokens
     _p(
         "PTR-TOK-1",
@@ -377,6 +393,22 @@ RULES: tuple[Rule, ...] = (
         "an environment key cannot see or touch another environment's key by id (404)",
         f"getApiKey, updateApiKey, deleteApiKey, performApiKeyAction; {RANCHER_NOTES} §4.3",
         "test_rancher_auth.py::test_key_cannot_touch_another_environments_key",
+    ),
+    _p(
+        "RCH-AUTH-4",
+        "key pairs are compared exactly: a secret with one letter's case changed, one character"
+        " short or long, an access key one character short or long, or a secret alone gets 401",
+        f"every /v2-beta operation; {RANCHER_NOTES} §4.1 (BasicAuthImpl; AuthDaoImpl"
+        " getAccountByKeys compares the secret with its stored hash)",
+        "test_sweeps.py::test_keys_are_compared_exactly",
+    ),
+    _p(
+        "RCH-SWEEP-1",
+        "a deactivated or removed environment key gets 401 on every credentialed /v2-beta"
+        " operation of the contract, its own key and project included (a sweep)",
+        f"every /v2-beta operation; {RANCHER_NOTES} §4.1 (only state == active authenticates),"
+        " §4.4 (authentication before validation)",
+        "test_sweeps.py::test_dead_keys_are_refused_on_every_route",
     ),
     _p(
         "RCH-ERR-1",

@@ -8,6 +8,7 @@ runs it and must fail, naming the rule that caught the fault.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 from collections.abc import Callable
@@ -167,6 +168,88 @@ class SecretInListing(Layer):
         for item in items or []:
             if isinstance(item, dict) and item.get("id") in self.secrets:
                 item["secretValue"] = self.secrets[item["id"]]
+        return data
+
+
+def _basic(scope: Any) -> tuple[str, str] | None:
+    header = _header(scope, b"authorization") or b""
+    if not header.lower().startswith(b"basic "):
+        return None
+    access, _, secret = base64.b64decode(header[6:]).decode().partition(":")
+    return access, secret
+
+
+def _set_header(scope: Any, name: bytes, value: bytes) -> None:
+    scope["headers"] = [(k, v) for k, v in scope["headers"] if k.lower() != name] + [(name, value)]
+
+
+class BadTokensOnEnvironments(Layer):
+    """Environment routes let any access token through that authenticates nobody (a revoked
+    one, say) as the administrator; every other route refuses it."""
+
+    def answer_early(self, scope: Any, body: bytes) -> tuple[int, Any] | None:
+        raw = _header(scope, b"x-api-key")
+        if raw is not None and scope["path"].startswith("/api/endpoints"):
+            try:
+                self.runtime.authenticator.identity_from_api_key(raw.decode())
+            except MockError:
+                admin = next(a for a in self.runtime.seeded.accounts.values() if a.role == 1)
+                _set_header(scope, b"x-api-key", admin.tokens[0].encode())
+        return None
+
+
+class TokensMatchedInAnyCase(Layer):
+    """Access tokens are matched without regard to letter case."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app)
+        self.tokens: dict[str, str] = {}
+
+    def answer_early(self, scope: Any, body: bytes) -> tuple[int, Any] | None:
+        raw = _header(scope, b"x-api-key")
+        if raw is not None and raw.decode().lower() in self.tokens:
+            _set_header(scope, b"x-api-key", self.tokens[raw.decode().lower()].encode())
+        return None
+
+    def rewrite(self, scope: Any, request: bytes, status: int, data: Any) -> Any:
+        if status == 201 and isinstance(data, dict) and "rawAPIKey" in data:
+            self.tokens[data["rawAPIKey"].lower()] = data["rawAPIKey"]
+        return data
+
+
+class InactiveKeysMayUpdate(Layer):
+    """A Rancher key that is not active may still PUT: it runs as the account key."""
+
+    def answer_early(self, scope: Any, body: bytes) -> tuple[int, Any] | None:
+        pair = _basic(scope)
+        if pair is None or scope["method"] != "PUT":
+            return None
+        state = self.runtime.store.state
+        key = next((k for k in state.rancher_keys.values() if k.public_value == pair[0]), None)
+        if key is not None and key.state != "active":
+            admin = self.runtime.seeded.rancher_admin
+            token = base64.b64encode(f"{admin.access_key}:{admin.secret_key}".encode())
+            _set_header(scope, b"authorization", b"Basic " + token)
+        return None
+
+
+class SecretsMatchedInAnyCase(Layer):
+    """Rancher secrets are matched without regard to letter case."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app)
+        self.secrets: dict[str, str] = {}
+
+    def answer_early(self, scope: Any, body: bytes) -> tuple[int, Any] | None:
+        pair = _basic(scope)
+        if pair is not None and pair[1].lower() in self.secrets:
+            token = base64.b64encode(f"{pair[0]}:{self.secrets[pair[1].lower()]}".encode())
+            _set_header(scope, b"authorization", b"Basic " + token)
+        return None
+
+    def rewrite(self, scope: Any, request: bytes, status: int, data: Any) -> Any:
+        if status == 201 and isinstance(data, dict) and data.get("secretValue"):
+            self.secrets[data["secretValue"].lower()] = data["secretValue"]
         return data
 
 
@@ -352,6 +435,16 @@ BROKEN: tuple[Broken, ...] = (
     Broken("an active Rancher key deletable", active_key_deletable, "RCH-KEY-6"),
     Broken(
         "an environment key reaching other environments", key_leaves_its_environment, "RCH-AUTH-2"
+    ),
+    Broken(
+        "bad access tokens let through on environment routes only",
+        layer(BadTokensOnEnvironments),
+        "PTR-SWEEP-1",
+    ),
+    Broken("access tokens matched in any letter case", layer(TokensMatchedInAnyCase), "PTR-AUTH-7"),
+    Broken("inactive Rancher keys allowed to update", layer(InactiveKeysMayUpdate), "RCH-SWEEP-1"),
+    Broken(
+        "Rancher secrets matched in any letter case", layer(SecretsMatchedInAnyCase), "RCH-AUTH-4"
     ),
 )
 
