@@ -210,6 +210,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     results = session.config.stash.get(_results_key, None)
-    path = settings.current().report_json
-    if results is not None and path and results.ran:
-        results.write_json(path)
+    target = settings.current()
+    if results is None or not results.ran:
+        return
+    if target.report_json:
+        results.write_json(target.report_json)
+    if target.report_html:
+        from conformance import html_report
+
+        targets = [url for url in (target.base_url, target.rancher_url) if url]
+        html_report.write(target.report_html, results, target.secrets(), targets)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from conformance.client import RuleViolation
+from conformance.client import JOURNAL, RuleViolation
 from conformance.rules import BY_ID, RULES
 
 _CURL = re.compile(r"Reproduce with:\s*\n\s*\n\s*(curl [^\n]+)")
@@ -135,7 +135,7 @@ def finding(nodeid: str, detail: Any) -> Finding:
     """What a failed item reports: a RuleViolation, a Schemathesis failure group, or an error."""
     exc = getattr(detail, "value", None)
     if isinstance(exc, RuleViolation):
-        request = exc.exchange.describe() if exc.exchange is not None else None
+        request = exc.exchange.describe(JOURNAL.secrets) if exc.exchange is not None else None
         return Finding(nodeid, exc.why, request=request)
     text = str(getattr(detail, "longreprtext", "") or detail or "")
     if exc is not None:
@@ -146,7 +146,8 @@ def finding(nodeid: str, detail: Any) -> Finding:
         why = "Schemathesis: " + "; ".join(dict.fromkeys(t.strip() for t in titles))
     else:
         why = _first_lines(text)
-    return Finding(nodeid, why, curl=list(dict.fromkeys(curls)))
+    curls = [mask(curl, JOURNAL.secrets) for curl in dict.fromkeys(curls)]
+    return Finding(nodeid, mask(why, JOURNAL.secrets), curl=curls)
 
 
 def _exception_text(exc: BaseException) -> str:

@@ -82,6 +82,11 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("--report-json", "also write the rule results as JSON to this file"),
     Option(
+        "--report-html",
+        "also write a self-contained HTML report to this file: per rule, its outcome, statement "
+        "and source, and for a failure the request, the answer and a curl line",
+    ),
+    Option(
         "--rule",
         "check only these rules: catalogue ids, comma-separated (e.g. PTR-AUTH-1,RCH-KEY-6); "
         "to re-run what failed",
@@ -116,6 +121,7 @@ class Target:
     phases: str = "examples,coverage,fuzzing"
     login_rate: float = 0.9
     report_json: str | None = None
+    report_html: str | None = None
     rule: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -13,11 +13,13 @@ import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conformance.rules import BY_ID
 from mockserver import secrets
 from mockserver.auth import Identity
 from mockserver.errors import MockError
@@ -455,9 +457,17 @@ def test_suite_catches_broken_server(
 ) -> None:
     app = mock_app()
     only = [] if broken.fault in WHOLE_SUITE else ["--rule", broken.caught_by]
+    html = tmp_path / "report.html"
     with serve(broken.build(app, monkeypatch)) as url:
-        run = run_suite([*target_args(url, app), *QUICK, *only], tmp_path)
+        args = [*target_args(url, app), *QUICK, *only, "--report-html", str(html)]
+        run = run_suite(args, tmp_path)
     assert run.code != 0, f"the suite passed a server with {broken.fault}:\n{run.output[-3000:]}"
     assert broken.caught_by in run.failed, (
         f"{broken.caught_by} did not catch {broken.fault}; failed: {run.failed}\n{run.output[-3000:]}"
     )
+    # The HTML report names the failure, its rule and source, and a curl line; no given secret.
+    page = html.read_text()
+    rule = BY_ID[broken.caught_by]
+    assert f"<b>FAIL</b> {broken.caught_by}: {escape(rule.statement)}" in page
+    assert escape(rule.source) in page and "curl " in page
+    assert target_args(url, app)[5] not in page  # the administrator's password
