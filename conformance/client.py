@@ -174,6 +174,13 @@ class RuleViolation(AssertionError):
         super().__init__(text)
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})  # RFC 9110 §9.2.1
+
+
+class WriteRefused(RuntimeError):
+    """A request that could change the server, refused before it is sent (--read-only)."""
+
+
 # ---------------------------------------------------------------- the client
 class Reply:
     """An answer, tied to the exchange that produced it."""
@@ -215,8 +222,10 @@ class Api:
         pacer: Pacer | None = None,
         journal: Journal = JOURNAL,
         timeout: float = 30.0,
+        read_only: bool = False,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.read_only = read_only
         self.verify = verify
         self.pacer = pacer
         self.journal = journal
@@ -237,6 +246,8 @@ class Api:
         headers: Mapping[str, str] | None = None,
     ) -> Reply:
         method = method.upper()
+        if self.read_only and method not in SAFE_METHODS:
+            raise WriteRefused(f"{method} {path} not sent: --read-only allows only safe methods")
         send_headers: dict[str, str] = {"Accept": "application/json"}
         if auth is not None:
             send_headers.update(auth.headers())

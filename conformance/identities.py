@@ -138,7 +138,10 @@ class PortainerWorld:
         environment: int | None,
         other_environment: int | None,
         swarm_id: str | None,
+        read_only: bool = False,
     ) -> PortainerWorld:
+        """Log in (unless a token is given), find the environments, and, unless `read_only`,
+        create the users and grants the rules act with."""
         if api_key:
             cred: ApiKey | Bearer = ApiKey(api_key)
             jwt = None
@@ -182,6 +185,8 @@ class PortainerWorld:
         if env_b is not None and env_b not in by_id:
             raise SetupError(f"environment {env_b} does not exist (have {ids})")
         world = cls(api, admin, env_a, env_b, by_id, swarm_id)
+        if read_only:
+            return world
         try:
             world.admin2 = world.new_user("adm", role=1, login=True, token=True)
             world.alice = world.new_user("alice", login=True, token=True)
@@ -403,7 +408,9 @@ class RancherWorld:
         secret_key: str,
         project: str | None,
         other_project: str | None,
+        read_only: bool = False,
     ) -> RancherWorld:
+        """Find the projects and, unless `read_only`, create an environment key in each."""
         account = Basic(access_key, secret_key)
         if project is None or other_project is None:
             reply = need(api.get("/v2-beta/projects", auth=account), 200, "list the projects")
@@ -420,6 +427,8 @@ class RancherWorld:
                 others = [i for i in ids if i != project]
                 other_project = others[0] if others else None
         world = cls(api, account, project, other_project)
+        if read_only:
+            return world
         try:
             world.key_a = world.new_key(project, "conformance a")
             if other_project is not None:

@@ -16,7 +16,7 @@ import pytest
 from conformance import settings
 from conformance.client import JOURNAL, Api, Pacer
 from conformance.report import Results, rule_ids_of
-from conformance.rules import RULES
+from conformance.rules import BY_ID, RULES
 
 GROUP = "conformance"
 PACKAGE = Path(__file__).resolve().parent
@@ -84,11 +84,15 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     wanted = _wanted_rules()
+    read_only = settings.current().read_only
+    writes = pytest.mark.skip(reason="the rule writes to the server: skipped by --read-only")
     kept, dropped = [], []
     for item in items:
         ids = rule_ids_of(item.iter_markers("rule"))
         for rule_id in ids:
             item.user_properties.append(("rule", rule_id))
+        if read_only and ids and not all(BY_ID[i].reads_only for i in ids if i in BY_ID):
+            item.add_marker(writes)
         (dropped if wanted and not wanted & set(ids) else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
@@ -109,7 +113,7 @@ def _fresh_journal() -> Iterator[None]:
 
 
 def _api(base_url: str, target: settings.Target) -> Api:
-    return Api(base_url, verify=not target.insecure, pacer=pacer())
+    return Api(base_url, verify=not target.insecure, pacer=pacer(), read_only=target.read_only)
 
 
 @pytest.fixture(scope="session")
@@ -131,6 +135,7 @@ def portainer(target: settings.Target, request: pytest.FixtureRequest) -> Iterat
             environment=target.environment,
             other_environment=target.other_environment,
             swarm_id=target.swarm_id,
+            read_only=target.read_only,
         )
     except SetupError as exc:
         pytest.fail(f"Portainer setup failed: {exc}", pytrace=False)
@@ -157,6 +162,7 @@ def rancher(target: settings.Target, request: pytest.FixtureRequest) -> Iterator
             secret_key=target.rancher_secret_key,
             project=target.rancher_project,
             other_project=target.rancher_other_project,
+            read_only=target.read_only,
         )
     except SetupError as exc:
         pytest.fail(f"Rancher setup failed: {exc}", pytrace=False)

@@ -20,6 +20,7 @@ class Rule:
     statement: str
     source: str
     test: str  # "module.py::test_function"
+    reads_only: bool = False  # runs under --read-only: sends only safe methods
 
     @property
     def family(self) -> str:
@@ -34,8 +35,8 @@ class Rule:
         return self.test.split("::")[1]
 
 
-def _p(id_: str, statement: str, source: str, test: str) -> Rule:
-    return Rule(id_, statement, source, test)
+def _p(id_: str, statement: str, source: str, test: str, *, reads_only: bool = False) -> Rule:
+    return Rule(id_, statement, source, test, reads_only)
 
 
 RULES: tuple[Rule, ...] = (
@@ -47,6 +48,7 @@ RULES: tuple[Rule, ...] = (
         " enforced",
         "openapi.yaml (all /api operations); Schemathesis checks",
         "test_schema.py::test_portainer_operation",
+        reads_only=True,
     ),
     _p(
         "SCH-PTR-2",
@@ -62,6 +64,7 @@ RULES: tuple[Rule, ...] = (
         " enforced",
         "openapi.yaml (all /v2-beta operations); Schemathesis checks",
         "test_schema.py::test_rancher_operation",
+        reads_only=True,
     ),
     _p(
         "SCH-RCH-2",
@@ -94,12 +97,14 @@ RULES: tuple[Rule, ...] = (
         "a request without a credential gets 401 `A valid authorization token is missing`",
         f"every secured /api operation; {PORTAINER_NOTES} §1.4",
         "test_portainer_auth.py::test_missing_credential_is_refused",
+        reads_only=True,
     ),
     _p(
         "PTR-AUTH-5",
         "an unknown access token or a forged JWT gets 401 `Invalid JWT token`",
         f"every secured /api operation; {PORTAINER_NOTES} §1.4",
         "test_portainer_auth.py::test_invalid_credential_is_refused",
+        reads_only=True,
     ),
     _p(
         "PTR-AUTH-6",
@@ -114,6 +119,7 @@ RULES: tuple[Rule, ...] = (
         f"every secured /api operation; {PORTAINER_NOTES} §1.4 (the API key's SHA-256 digest);"
         " Portainer api/http/security/bouncer.go (mwAuthenticateFirst), api/jwt/jwt.go",
         "test_sweeps.py::test_credentials_are_compared_exactly",
+        reads_only=True,
     ),
     _p(
         "PTR-SWEEP-1",
@@ -401,6 +407,7 @@ RULES: tuple[Rule, ...] = (
         f"every /v2-beta operation; {RANCHER_NOTES} §4.1 (BasicAuthImpl; AuthDaoImpl"
         " getAccountByKeys compares the secret with its stored hash)",
         "test_sweeps.py::test_keys_are_compared_exactly",
+        reads_only=True,
     ),
     _p(
         "RCH-SWEEP-1",

@@ -98,8 +98,8 @@ class PortainerSandbox:
         if schemes(op, spec) == ["jwt"]:
             assert self.world.fuzzer is not None
             return ("Authorization", f"Bearer {self.world.fuzzer.jwt}")
-        assert self.world.admin2 is not None
-        return ("X-API-Key", self.world.admin2.token or "")
+        admin = self.world.admin2 or self.world.admin  # the given one only under --read-only
+        return ("X-API-Key", admin.token or "")
 
     # -- before the call
     def prepare(self, case: Any) -> None:
@@ -282,6 +282,7 @@ class RancherSandbox:
         self.owned: dict[str, KeyPair] = {}
         self.deleted: set[str] = set()
         self._shared: KeyPair | None = None
+        self._existing: str | None = None
         self._turn = itertools.count()
 
     def checks(self) -> list[Any]:
@@ -325,7 +326,24 @@ class RancherSandbox:
             pair = self._fresh() if operation == "deleteApiKey" else self._shared_key()
             params["id"] = pair.id
         elif operation == "getApiKey" and is_positive(case) and params["id"] not in self.owned:
-            params["id"] = self._shared_key().id
+            if self.world.api.read_only:  # read a key that exists, create none
+                existing = self._existing_key_id()
+                if existing is not None:
+                    params["id"] = existing
+            else:
+                params["id"] = self._shared_key().id
+
+    def _existing_key_id(self) -> str | None:
+        """The id of a key already in the project (for --read-only reads), or None."""
+        if self._existing is None:
+            reply = self.world.api.get(
+                f"/v2-beta/projects/{self.world.project_a}/apikeys",
+                auth=self.world.account,
+                params={"limit": 1},
+            )
+            data = reply.json().get("data") if reply.status == 200 else None
+            self._existing = str(data[0]["id"]) if data else ""
+        return self._existing or None
 
     def _fresh(self) -> KeyPair:
         pair = self.world.new_key(self.world.project_a, unique("fz"))

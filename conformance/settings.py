@@ -60,6 +60,12 @@ OPTIONS: tuple[Option, ...] = (
         "id of a second Rancher environment, for cross-environment rules",
     ),
     Option("--only", "test one family only", kind="choice", choices=FAMILIES),
+    Option(
+        "--read-only",
+        "only safe requests (GET, HEAD, OPTIONS), for a production server: nothing is created, "
+        "changed or deleted; rules that need writes are skipped (Portainer needs --api-key)",
+        kind="flag",
+    ),
     Option("--thorough", "generate many more cases (slower)", kind="flag"),
     Option(
         "--max-examples",
@@ -116,6 +122,7 @@ class Target:
     rancher_project: str | None = None
     rancher_other_project: str | None = None
     only: str | None = None
+    read_only: bool = False
     thorough: bool = False
     max_examples: int | None = None
     phases: str = "examples,coverage,fuzzing"
@@ -150,6 +157,8 @@ class Target:
             return f"--only {self.only}"
         if not self.base_url:
             return "no --base-url given"
+        if self.read_only and not self.api_key:
+            return "--read-only needs --api-key (logging in with a password is a POST)"
         if not self.api_key and not (self.admin_user and self.admin_password):
             return "no administrator credential (--api-key, or --admin-user and --admin-password)"
         return None

@@ -86,20 +86,23 @@ def test_dead_credentials_are_refused_on_every_route(portainer: PortainerWorld) 
 
 @pytest.mark.rule("PTR-AUTH-7")
 def test_credentials_are_compared_exactly(portainer: PortainerWorld) -> None:
-    bob = portainer.bob
-    assert bob is not None and bob.token and bob.jwt
     api = portainer.api
-    expect_status(api.get("/api/users/me", auth=bob.key), 200, "the access token as it is")
-    expect_status(api.get("/api/users/me", auth=bob.bearer), 200, "the JWT as it is")
-    header, payload, signature = bob.jwt.split(".")
-    near_misses: list[tuple[str, Credential]] = [
-        (label, ApiKey(token)) for token, label in variants(bob.token, "an access token")
-    ]
-    near_misses += [
-        (label, Bearer(f"{header}.{payload}.{sig}"))
-        for sig, label in variants(signature, "a JWT's signature")
-    ]
-    near_misses.append(("an access token's prefix alone", ApiKey(bob.token[:7])))
+    near_misses: list[tuple[str, Credential]] = []
+    # The given administrator (its token under --read-only) and a user the suite made.
+    for user in (portainer.admin, portainer.bob):
+        if user is None:
+            continue
+        if user.token:
+            expect_status(api.get("/api/users/me", auth=user.key), 200, "an access token")
+            near_misses += [(label, ApiKey(t)) for t, label in variants(user.token, "a token")]
+            near_misses.append(("an access token's prefix alone", ApiKey(user.token[:7])))
+        if user.jwt:
+            expect_status(api.get("/api/users/me", auth=user.bearer), 200, "a JWT")
+            header, payload, signature = user.jwt.split(".")
+            near_misses += [
+                (label, Bearer(f"{header}.{payload}.{sig}"))
+                for sig, label in variants(signature, "a JWT's signature")
+            ]
     for label, credential in near_misses:
         expect_error(api.get("/api/users/me", auth=credential), 401, label)
 
@@ -126,17 +129,19 @@ def test_dead_keys_are_refused_on_every_route(rancher: RancherWorld) -> None:
 @pytest.mark.rule("RCH-AUTH-4")
 def test_keys_are_compared_exactly(rancher: RancherWorld) -> None:
     api = rancher.api
-    pair = rancher.key_a
-    assert pair is not None
-    own = keys_path(pair.project)
-    expect_status(api.get(own, auth=pair.basic), 200, "the key pair as it is")
-    # Only the secret varies by case: Cattle looks the access key up in MySQL, whose default
-    # collation compares case-insensitively.
-    near_misses = [(label, Basic(pair.access, s)) for s, label in variants(pair.secret, "a secret")]
-    near_misses += [
-        ("an access key without its last character", Basic(pair.access[:-1], pair.secret)),
-        ("an access key with a character added", Basic(pair.access + "A", pair.secret)),
-        ("the secret alone", Basic("", pair.secret)),
-    ]
-    for label, credential in near_misses:
-        expect_rancher_error(api.get(own, auth=credential), 401, label)
+    pairs = [rancher.account] + ([rancher.key_a.basic] if rancher.key_a else [])
+    for pair in pairs:
+        own = keys_path(rancher.project_a)
+        expect_status(api.get(own, auth=pair), 200, "the key pair as it is")
+        # Only the secret varies by case: Cattle looks the access key up in MySQL, whose default
+        # collation compares case-insensitively.
+        near_misses = [
+            (label, Basic(pair.access, s)) for s, label in variants(pair.secret, "a secret")
+        ]
+        near_misses += [
+            ("an access key without its last character", Basic(pair.access[:-1], pair.secret)),
+            ("an access key with a character added", Basic(pair.access + "A", pair.secret)),
+            ("the secret alone", Basic("", pair.secret)),
+        ]
+        for label, credential in near_misses:
+            expect_rancher_error(api.get(own, auth=credential), 401, label)
