@@ -82,11 +82,19 @@ def pytest_args(
     return args + list(extra)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (a CI job cancelled, `kill`) ends the run as Ctrl-C does, so that the suite still
+    removes what it made (its session fixtures' teardown) and reports what it could not."""
+    raise KeyboardInterrupt
+
+
 def run_pytest(args: list[str]) -> int:
+    import signal
     import tempfile
 
     import pytest
 
+    signal.signal(signal.SIGTERM, _interrupt)
     # Hypothesis caches what it learns under ./.hypothesis; keep the user's directory clean.
     with tempfile.TemporaryDirectory(prefix="conformance-") as scratch:
         os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", scratch)

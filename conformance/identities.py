@@ -22,10 +22,17 @@ RUN_ID = "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in
 COMPOSE_FILE = 'services:\n  probe:\n    image: busybox:1.36\n    command: ["sleep", "3600"]\n'
 
 
+RUN_PREFIX = f"cf-{RUN_ID}-"
+
+
+def made_by_this_run(name: Any) -> bool:
+    return isinstance(name, str) and name.lower().startswith(RUN_PREFIX)
+
+
 def unique(label: str) -> str:
     """A name no real object has: the run's id plus a label and a counter."""
     unique.counter += 1  # type: ignore[attr-defined]
-    return f"cf-{RUN_ID}-{label}{unique.counter}"  # type: ignore[attr-defined]
+    return f"{RUN_PREFIX}{label}{unique.counter}"  # type: ignore[attr-defined]
 
 
 unique.counter = 0  # type: ignore[attr-defined]
@@ -202,6 +209,20 @@ class PortainerWorld:
 
     def close(self) -> None:
         self.cleanup.run()
+        self.cleanup.add("remove what an interrupted request left", self._remove_leftovers)
+        self.cleanup.run()
+
+    def _remove_leftovers(self) -> None:
+        """Stacks and users named by this run that no undo step knows of: a run interrupted
+        between sending a create and reading its answer leaves such objects."""
+        stacks = self.api.get("/api/stacks", auth=self.admin.auth)
+        for stack in stacks.json() if stacks.status == 200 else []:
+            if made_by_this_run(stack.get("Name")):
+                self.delete_stack(stack["Id"], stack["EndpointId"])
+        users = self.api.get("/api/users", auth=self.admin.auth)
+        for user in users.json() if users.status == 200 else []:
+            if made_by_this_run(user.get("Username")):
+                self.delete_user(user["Id"])
 
     # -- users and credentials
     def new_user(
@@ -430,9 +451,9 @@ class RancherWorld:
         if read_only:
             return world
         try:
-            world.key_a = world.new_key(project, "conformance a")
+            world.key_a = world.new_key(project, unique("key-a"))
             if other_project is not None:
-                world.key_b = world.new_key(other_project, "conformance b")
+                world.key_b = world.new_key(other_project, unique("key-b"))
         except Exception:
             world.close()
             raise
@@ -440,6 +461,16 @@ class RancherWorld:
 
     def close(self) -> None:
         self.cleanup.run()
+        self.cleanup.add("remove what an interrupted request left", self._remove_leftovers)
+        self.cleanup.run()
+
+    def _remove_leftovers(self) -> None:
+        """Keys named by this run that no undo step knows of (see PortainerWorld)."""
+        for project in filter(None, (self.project_a, self.project_b)):
+            listed = self.api.get(keys_path(project), auth=self.account)
+            for key in listed.json().get("data", []) if listed.status == 200 else []:
+                if made_by_this_run(key.get("name")):
+                    self.remove_key(KeyPair(key["id"], project, key.get("publicValue", ""), ""))
 
     def new_key(
         self, project: str, name: str | None = None, *, auth: Basic | None = None, wait: bool = True
