@@ -45,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
             kwargs["choices"] = list(opt.choices)
         parser.add_argument(opt.flag, **kwargs)  # type: ignore[arg-type]
     parser.add_argument("--junit-xml", metavar="PATH", help="write a JUnit XML report")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="send nothing to the server: list what a run with these options would create, "
+        "change and remove (learned from the same run against a private mock)",
+    )
     mock = parser.add_argument_group("the mock, when no --base-url is given")
     mock.add_argument("--mock-seed", type=int, default=42, help="seed of the mock's data")
     mock.add_argument("--mock-scenario", default=None, help="scenario file of the mock")
@@ -105,6 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     options, extra = parser.parse_known_args(argv)
     values = {opt.dest: getattr(options, opt.dest) for opt in settings.OPTIONS}
+    if options.dry_run:
+        from conformance import dryrun
+
+        named = [str(v) for v in (values["base_url"], values["rancher_url"]) if v]
+        return dryrun.main(list(sys.argv[1:] if argv is None else argv), named)
     started = time.monotonic()
     mock = None
     given = [

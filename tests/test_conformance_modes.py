@@ -65,3 +65,37 @@ def test_read_only_portainer_needs_an_access_token(tmp_path: Path) -> None:
     )
     assert "--read-only needs --api-key" in run.output
     assert {r["outcome"] for r in run.results["rules"] if r["outcome"] != "not run"} == {"skipped"}
+
+
+def test_dry_run_sends_nothing_to_the_target_and_lists_the_writes(tmp_path: Path) -> None:
+    app = mock_app(seed=12)
+    with serve(app) as url:
+        run = run_suite(
+            [
+                "--base-url",
+                url,
+                "--api-key",
+                "ptr_unused",
+                "--rancher-url",
+                url,
+                "--rule",
+                "RCH-KEY-6,PTR-STK-3",
+                "--dry-run",
+            ],
+            tmp_path,
+        )
+    assert run.code == 0, run.output[-3000:]
+    assert app.runtime.journal.entries() == []  # the named server saw nothing
+    assert f"nothing was sent to {url}, {url}" in run.output
+    lines = {
+        tuple(line.split()[1:]) for line in run.output.splitlines() if line[:10].strip().isdigit()
+    }
+    for wanted in [
+        ("POST", "/v2-beta/projects/{id}/apikeys"),
+        ("DELETE", "/v2-beta/projects/{id}/apikeys/{id}"),
+        ("POST", "/api/stacks/create/standalone/string"),
+        ("DELETE", "/api/stacks/{id}"),
+        ("POST", "/api/users"),
+    ]:
+        assert wanted in lines, run.output
+    assert ("PUT", "/api/settings") not in lines  # not touched by these two rules
