@@ -129,6 +129,16 @@ RULES: tuple[Rule, ...] = (
         " mwAuthenticateFirst: invalid, revoked or user gone -> 401)",
         "test_sweeps.py::test_dead_credentials_are_refused_on_every_route",
     ),
+    _p(
+        "PTR-SCOPE-1",
+        "a standard user's listings stay in their scope with every documented parameter: no"
+        " environment they are not granted (start, limit, search, name) and no stack of another"
+        " user or an administrator (no filter, EndpointID, SwarmID)",
+        f"listEnvironments, listStacks; {PORTAINER_NOTES} §4.2 (resource control); Portainer"
+        " api/http/handler/endpoints/endpoint_list.go (security.FilterEndpoints),"
+        " api/http/handler/stacks/stack_list.go (FilterAuthorizedStacks)",
+        "test_scoping.py::test_standard_users_list_only_their_scope",
+    ),
     # ------------------------------------------------------------ Portainer: access tokens
     _p(
         "PTR-TOK-1",
@@ -408,6 +418,15 @@ RULES: tuple[Rule, ...] = (
         " getAccountByKeys compares the secret with its stored hash)",
         "test_sweeps.py::test_keys_are_compared_exactly",
         reads_only=True,
+    ),
+    _p(
+        "RCH-SCOPE-1",
+        "a project's key listing never shows another project's key, with every filter, sort and"
+        " page (name, publicValue, uuid, state, _removed, accountId, limit and next links), for an"
+        " environment key and for the account key",
+        f"listApiKeys; {RANCHER_NOTES} §4.3 (lists filtered by accountId of the project),"
+        " §1.6 (pagination)",
+        "test_scoping.py::test_keys_are_listed_only_in_their_project",
     ),
     _p(
         "RCH-SWEEP-1",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -255,7 +256,46 @@ class SecretsMatchedInAnyCase(Layer):
         return data
 
 
+class PublicValueSearchesEveryProject(Layer):
+    """A key listing filtered by publicValue finds the key in whichever project it lives."""
+
+    def answer_early(self, scope: Any, body: bytes) -> tuple[int, Any] | None:
+        parts = scope["path"].split("/")
+        query = dict(parse_qsl(scope.get("query_string", b"").decode()))
+        wanted = query.get("publicValue")
+        if scope["method"] != "GET" or len(parts) != 5 or parts[4] != "apikeys" or not wanted:
+            return None
+        state = self.runtime.store.state
+        key = next((k for k in state.rancher_keys.values() if k.public_value == wanted), None)
+        if key is not None and key.account_id != parts[3]:
+            path = f"/v2-beta/projects/{key.account_id}/apikeys"
+            scope["path"], scope["raw_path"] = path, path.encode()
+            admin = self.runtime.seeded.rancher_admin
+            token = base64.b64encode(f"{admin.access_key}:{admin.secret_key}".encode())
+            _set_header(scope, b"authorization", b"Basic " + token)
+        return None
+
+
 # ---------------------------------------------------------------- rules switched off in one app
+def search_ignores_grants(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """GET /api/endpoints?search=... looks through every environment, granted or not."""
+    environments = app.runtime.portainer.environments
+    listing, visible = environments.list_environments, environments.visible
+
+    def every_environment(who: Identity) -> list[Any]:
+        return sorted(environments.ctx.store.state.environments.values(), key=lambda e: e.id)
+
+    def list_environments(who: Identity, start: Any, limit: Any, search: Any, name: Any) -> Any:
+        environments.visible = every_environment if search else visible
+        try:
+            return listing(who, start, limit, search, name)
+        finally:
+            environments.visible = visible
+
+    environments.list_environments = list_environments
+    return app
+
+
 def settings_open(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     guards = app.runtime.route_guards
     guards["getSettings"] = dataclasses.replace(guards["getSettings"], admin_only=False)
@@ -447,6 +487,12 @@ BROKEN: tuple[Broken, ...] = (
     Broken("inactive Rancher keys allowed to update", layer(InactiveKeysMayUpdate), "RCH-SWEEP-1"),
     Broken(
         "Rancher secrets matched in any letter case", layer(SecretsMatchedInAnyCase), "RCH-AUTH-4"
+    ),
+    Broken("an environment search that ignores grants", search_ignores_grants, "PTR-SCOPE-1"),
+    Broken(
+        "a publicValue filter that searches every project",
+        layer(PublicValueSearchesEveryProject),
+        "RCH-SCOPE-1",
     ),
 )
 
