@@ -139,6 +139,16 @@ RULES: tuple[Rule, ...] = (
         " api/http/handler/stacks/stack_list.go (FilterAuthorizedStacks)",
         "test_scoping.py::test_standard_users_list_only_their_scope",
     ),
+    _p(
+        "PTR-RO-1",
+        "read-only stack fields in a body change nothing: a create takes its environment from"
+        " endpointId and its author from the credential; an update keeps Id, Name, EndpointId,"
+        " SwarmId, Type, CreatedBy and CreationDate, in its answer and in later reads",
+        f"createStandaloneStackFromString, updateStack; {PORTAINER_NOTES} §4; Portainer"
+        " api/http/handler/stacks/create_compose_stack.go, stack_update.go (the payload structs"
+        " carry none of these fields)",
+        "test_read_only_fields.py::test_stack_read_only_fields_are_ignored",
+    ),
     # ------------------------------------------------------------ Portainer: access tokens
     _p(
         "PTR-TOK-1",
@@ -427,6 +437,15 @@ RULES: tuple[Rule, ...] = (
         f"listApiKeys; {RANCHER_NOTES} §4.3 (lists filtered by accountId of the project),"
         " §1.6 (pagination)",
         "test_scoping.py::test_keys_are_listed_only_in_their_project",
+    ),
+    _p(
+        "RCH-RO-1",
+        "a key create cannot move the key into another project (accountId, kind and state in the"
+        " body are ignored or refused), and an update never changes id, accountId, publicValue,"
+        " kind or uuid",
+        f"createApiKey, updateApiKey; {RANCHER_NOTES} §1.5 (create/update flags of the fields),"
+        " §2.5 (PUT), §4.3",
+        "test_read_only_fields.py::test_key_read_only_fields_are_ignored",
     ),
     _p(
         "RCH-SWEEP-1",

@@ -276,6 +276,43 @@ class PublicValueSearchesEveryProject(Layer):
         return None
 
 
+class StackRenamedByUpdate(Layer):
+    """A stack update applies the `Name` it carries (a read-only field)."""
+
+    def answer_early(self, scope: Any, body: bytes) -> tuple[int, Any] | None:
+        parts = scope["path"].split("/")
+        if scope["method"] == "PUT" and len(parts) == 4 and parts[2] == "stacks" and body:
+            try:
+                name = json.loads(body).get("Name")
+            except (ValueError, AttributeError):
+                name = None
+            stack = self.runtime.store.state.stacks.get(int(parts[3]))
+            if stack is not None and isinstance(name, str):
+                with self.runtime.store.lock:
+                    stack.name = name
+        return None
+
+
+class KeyCreatedWhereTheBodySays(Layer):
+    """A key create honours `accountId` in its body: the key lands in that project."""
+
+    def answer_early(self, scope: Any, body: bytes) -> tuple[int, Any] | None:
+        parts = scope["path"].split("/")
+        if scope["method"] != "POST" or len(parts) != 5 or parts[4] != "apikeys" or not body:
+            return None
+        try:
+            account = json.loads(body).get("accountId")
+        except (ValueError, AttributeError):
+            return None
+        if isinstance(account, str) and account != parts[3]:
+            path = f"/v2-beta/projects/{account}/apikeys"
+            scope["path"], scope["raw_path"] = path, path.encode()
+            admin = self.runtime.seeded.rancher_admin
+            token = base64.b64encode(f"{admin.access_key}:{admin.secret_key}".encode())
+            _set_header(scope, b"authorization", b"Basic " + token)
+        return None
+
+
 # ---------------------------------------------------------------- rules switched off in one app
 def search_ignores_grants(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """GET /api/endpoints?search=... looks through every environment, granted or not."""
@@ -494,6 +531,8 @@ BROKEN: tuple[Broken, ...] = (
         layer(PublicValueSearchesEveryProject),
         "RCH-SCOPE-1",
     ),
+    Broken("a stack renamed by an update's body", layer(StackRenamedByUpdate), "PTR-RO-1"),
+    Broken("a key created where its body says", layer(KeyCreatedWhereTheBodySays), "RCH-RO-1"),
 )
 
 
