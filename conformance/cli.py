@@ -125,8 +125,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not any(given):  # no server named: test the mock
         from conformance.mock import StartedMock
 
-        login_rate = values["login_rate"]
-        pacing = login_rate is None or float(login_rate) > 0  # type: ignore[arg-type]
+        # The mock the suite starts is its own: no limiter to pace for unless --login-rate asks
+        # for one (then the mock's limiter is on, and the pacing is exercised for real).
+        login_rate = values["login_rate"] or os.environ.get(settings.option("login_rate").env)
+        pacing = login_rate is not None and float(login_rate) > 0  # type: ignore[arg-type]
+        values["login_rate"] = login_rate if pacing else 0
         mock = StartedMock(
             seed=options.mock_seed, scenario=options.mock_scenario, rate_limit=pacing
         )

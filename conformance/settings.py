@@ -82,7 +82,8 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "--login-rate",
         "logins and token creations per second the suite allows itself (0: no pacing); "
-        "Portainer bans an address for an hour past a burst of 10 at 1 per second",
+        "Portainer bans an address for an hour past a burst of 10 at 1 per second. Against the "
+        "mock the command starts itself: 0 unless given, and a rate above 0 turns its limiter on",
         kind="float",
         default=0.9,
     ),

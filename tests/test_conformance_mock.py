@@ -1,12 +1,14 @@
 """The conformance suite passes against a correct server: the mock, whatever its seed and data.
 
 No false alarms: every rule must pass against the mock started by the `conformance` command
-itself (default scenario, rate limiter on, so pacing is proven too) and against a mock seeded
-with another seed and scenario, where every name, password and environment differs.
+itself (default scenario) and against a mock seeded with another seed and scenario, where every
+name, password and environment differs, with its rate limiter on and the suite pacing itself
+below it (so pacing is proven too: no 429, no ban).
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -26,15 +28,15 @@ def test_suite_passes_against_the_mock_it_starts(tmp_path: Path) -> None:
     assert set(run.passed) == ALL_RULES, f"not passed: {sorted(ALL_RULES - set(run.passed))}"
     assert "started the mock at http://127.0.0.1:" in run.output
     print(f"default run against the mock: {run.seconds:.1f}s")
-    assert run.seconds < 240, f"the default run took {run.seconds:.0f}s"
 
 
 def test_suite_passes_against_another_seed_and_scenario(tmp_path: Path) -> None:
     scenario = ROOT / "fixtures" / "alternate.yaml"
     run = run_suite(
-        ["--mock-seed", "7", "--mock-scenario", str(scenario), "--login-rate", "0"], tmp_path
+        ["--mock-seed", "7", "--mock-scenario", str(scenario), "--login-rate", "1"], tmp_path
     )
     assert run.code == 0, run.output[-4000:]
+    assert re.search(r"paced \d+ logins and token creations", run.output), run.output[-2000:]
     assert set(run.passed) == ALL_RULES, f"not passed: {sorted(ALL_RULES - set(run.passed))}"
 
 
