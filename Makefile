@@ -44,6 +44,7 @@ clients: install
 	$(BIN)/python -m tests.clients build/clients
 
 bench: install
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench
 
 clean:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime
+import http.client
 import json
 import os
 import platform
@@ -20,14 +21,14 @@ from pathlib import Path
 
 import yaml
 
-from bench import report
+from bench import plot, report
 from bench.load import CREATE_DELETE_LUA, LoadResult, WrkMissing, ensure_wrk, run_wrk, wrk_version
 from bench.servers import Server, ServerFailed, free_port, get, stop_all
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = Path(__file__).resolve().parent / "scenarios" / "bench.yaml"
 PRISM_PACKAGE = "@stoplight/prism-cli@5.16.0"
-GROWTH_SIZES = (100, 1_000, 10_000)
+GROWTH_SIZES = (100, 1_000, 10_000, 100_000)
 # Prism 5.16.0's `-m` reads `require("node:cluster").default`, which Node does not define; this
 # preload defines it, so the multi-process mode can be measured when the plain flag crashes.
 CLUSTER_SHIM = (
@@ -129,6 +130,7 @@ class Bench:
         self.token = token
         self.targets = targets(token, basic, self.stacks)
         self.prism_shim: str | None = None  # why Prism's -m needs the preload, once it did
+        self.answers: Path | None = None  # the mock's answers, captured for the ceiling
 
     # -- servers
     def ours(self, scenario: Path | None, name: str = "contract-mock") -> Server:
@@ -139,6 +141,35 @@ class Bench:
         if scenario is not None:
             argv += ["--scenario", str(scenario)]
         return Server(name, argv, port, self.workdir / f"{name}-{port}.log", ROOT)
+
+    def ceiling(self) -> Server:
+        """The bare ASGI app answering the mock's captured bytes (bench/ceiling.py)."""
+        assert self.answers is not None
+        port = free_port()
+        argv = [sys.executable, "-m", "bench.ceiling", str(self.answers), str(port)]
+        return Server("ceiling", argv, port, self.workdir / f"ceiling-{port}.log", ROOT)
+
+    def capture(self, server: Server) -> Path:
+        """The mock's answer to each read target (and to the start-up probe), byte for byte."""
+        answers = {}
+        for path, headers in [("/api/status", {})] + [
+            (t.path, t.headers) for t in self.targets if t.script is None
+        ]:
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            try:
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                body = response.read()
+                answers[path] = {
+                    "status": response.status,
+                    "headers": response.getheaders(),
+                    "body": base64.b64encode(body).decode(),
+                }
+            finally:
+                conn.close()
+        target = self.workdir / "answers.json"
+        target.write_text(json.dumps(answers))
+        return target
 
     def prism(self, multiprocess: bool, shim: bool = False) -> Server:
         port = free_port()
@@ -213,7 +244,17 @@ class Bench:
         print("contract-mock (bench scenario, request and response validation on)", flush=True)
         with self.ours(SCENARIO) as server:
             run.startup_s = server.start()
+            if self.answers is None:
+                self.answers = self.capture(server)
             self.measure(server, run, ours=True)
+        return run
+
+    def run_ceiling(self) -> ServerRun:
+        run = ServerRun("ceiling", loads=[load_average()])
+        print("ceiling (bare ASGI app, the mock's bytes, same uvicorn and event loop)", flush=True)
+        with self.ceiling() as server:
+            run.startup_s = server.start()
+            self.measure(server, run, ours=False)
         return run
 
     def run_prism(self, multiprocess: bool) -> ServerRun:
@@ -450,9 +491,15 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
     )
     default_peak = bench.default_peak()
     runs: list[ServerRun] = []
+    ceiling: ServerRun | None = None
     for round_ in range(args.rounds):
         print(f"round {round_ + 1} of {args.rounds}", flush=True)
         this = [bench.run_ours()]
+        bare = bench.run_ceiling()
+        if ceiling is None:
+            ceiling = bare
+        else:
+            ceiling.merge(bare)
         if not args.skip_prism:
             this.append(bench.run_prism(multiprocess=False))
             this.append(bench.run_prism(multiprocess=True))
@@ -468,12 +515,18 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
         args=args,
         targets=bench.targets,
         runs=runs,
+        ceiling=ceiling,
         startups=startups,
         default_peak=default_peak,
         growth=growth,
         stacks=bench.stacks,
     )
     args.out.write_text(text)
+    picture = args.out.with_suffix(".png")
+    if plot.draw(picture, bench.targets, runs, ceiling, growth):
+        print(f"bench: drew {picture}")
+    else:
+        print("bench: matplotlib is missing (pip install -e '.[bench]'): no picture drawn")
     print()
     print(text)
     print(
