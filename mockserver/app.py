@@ -95,7 +95,7 @@ def build_spec(config: MockConfig) -> dict[str, Any]:
     if not config.rancher_access_control:
         # Rancher's open mode: a request without a valid key acts as administrator.
         for path, item in spec["paths"].items():
-            if path.startswith("/v2-beta"):
+            if path.startswith(("/v2-beta", "/v1")):
                 for method, op in item.items():
                     if method != "parameters":
                         op["security"] = [*op.get("security", []), {}]

@@ -92,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="off gives Rancher's open mode: requests without a valid key act as administrator",
     )
     run.add_argument(
+        "--rancher-settle-time",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="how long a Rancher key stays transitioning (registering, deactivating, ...);"
+        " 0, the default, settles it at the next request that touches it",
+    )
+    run.add_argument(
         "--log-level",
         default="info",
         choices=["critical", "error", "warning", "info", "debug"],
@@ -160,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
         rate_limit=args.rate_limit,
         control_api=args.control_api,
         rancher_access_control=args.rancher_access_control,
+        rancher_settle_seconds=args.rancher_settle_time,
     )
     app = create_app(config)
     shown_host = "localhost" if args.host in ("0.0.0.0", "::") else args.host

@@ -11,7 +11,8 @@ class MockConfig:
 
     `validate_responses` checks every answer against the contract (always on in tests);
     `rate_limit` is Portainer's login and token-creation limiter; `control_api` serves
-    `/__mock__/...`; `rancher_access_control` off gives Rancher's open mode.
+    `/__mock__/...`; `rancher_access_control` off gives Rancher's open mode;
+    `rancher_settle_seconds` is how long a Rancher key's process runs (0: until the next request).
     """
 
     seed: int = 42
@@ -20,3 +21,4 @@ class MockConfig:
     rate_limit: bool = True
     control_api: bool = True
     rancher_access_control: bool = True
+    rancher_settle_seconds: float = 0.0

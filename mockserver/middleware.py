@@ -15,9 +15,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mockserver import http_errors, traffic
 from mockserver.auth import COOKIE_NAME
 from mockserver.errors import MockError
+from mockserver.rancher.links import VERSION_SCOPE_KEY
 from mockserver.rancher.wire import RancherWire
 
 RANCHER_PREFIX = "/v2-beta"
+RANCHER_V1 = "/v1"  # Rancher's older API version: an alias of /v2-beta here
 _APIKEY_SEGMENT = re.compile(r"/(apikey|apiKey|apiKeys)(?=/|$)")
 
 
@@ -70,6 +72,10 @@ def _credentials_as_headers(scope: Scope) -> None:
                 return
 
 
+def _is_v1(path: str) -> bool:
+    return path == RANCHER_V1 or path.startswith(RANCHER_V1 + "/")
+
+
 class _Refusal:
     """An app that answers one error: a request refused before it reaches Connexion."""
 
@@ -102,7 +108,7 @@ class MockMiddleware:
             await control(scope, receive, send)
             return
         app = self.app
-        if path.startswith(RANCHER_PREFIX):
+        if path.startswith(RANCHER_PREFIX) or _is_v1(path):
             self._normalise_rancher(scope)
             app = self._rancher_app  # body before auth, charset on answers (rancher/wire.py)
         else:
@@ -116,7 +122,12 @@ class MockMiddleware:
 
     @staticmethod
     def _normalise_rancher(scope: Scope) -> None:
-        path = _APIKEY_SEGMENT.sub("/apikeys", scope["path"])
+        path = scope["path"]
+        if _is_v1(path):
+            scope[VERSION_SCOPE_KEY] = "v1"
+            if path.startswith(RANCHER_V1 + "/") and path != RANCHER_V1 + "/":
+                path = RANCHER_PREFIX + path[len(RANCHER_V1) :]  # /v1/... answers as /v2-beta/...
+        path = _APIKEY_SEGMENT.sub("/apikeys", path)
         if len(path) > 1 and path.endswith("/"):
             path = path.rstrip("/")
         if path != scope["path"]:

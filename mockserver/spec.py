@@ -24,6 +24,16 @@ def load_spec() -> dict[str, Any]:
     return copy.deepcopy(_load())
 
 
+def contract() -> dict[str, Any]:
+    """The contract as loaded (shared: do not change it)."""
+    return _load()
+
+
+def paths() -> dict[str, Any]:
+    """The contract's paths (shared: do not change them)."""
+    return _load()["paths"]
+
+
 def schema(name: str) -> dict[str, Any]:
     """One of the contract's component schemas (shared: do not change it)."""
     return _load()["components"]["schemas"][name]

@@ -128,6 +128,7 @@ class RancherKey:
     description: str | None = None
     state: str = "registering"
     settles_to: str | None = "active"  # the state a transition ends in, on the next request
+    settles_at: int | None = None  # epoch ms before which it does not settle (a settle time)
     created: int = 0  # epoch milliseconds
     removed: int | None = None
     uuid: str = ""

@@ -155,7 +155,7 @@ def test_only_a_hash_of_the_secret_is_stored(backend: RancherBackend, admin: Cal
 
 
 def test_create_ignores_everything_but_name_and_description(
-    backend: RancherBackend, admin: Caller
+    backend: RancherBackend, env_key: Caller
 ) -> None:
     fields = {
         "publicValue": "0" * 20,
@@ -163,7 +163,7 @@ def test_create_ignores_everything_but_name_and_description(
         "accountId": STAGING,
         "state": "inactive",
     }
-    key, _ = backend.create_key(admin, PRODUCTION, fields)
+    key, _ = backend.create_key(env_key, PRODUCTION, fields)
     assert key.public_value != "0" * 20
     assert (key.account_id, key.state, key.name, key.description) == (
         PRODUCTION,

@@ -5,9 +5,16 @@ is the administrator account (`State.rancher_admin_account`, `1a0`) is an *accou
 as administrator and may address any project. Every other key is an *environment key*, confined
 to its project.
 
+A request acts as an *account*: the key's own, or the project it names (the `/projects/{id}/`
+sub-context, `X-API-Project-Id` or `?projectId=`), as Cattle's ApiAuthenticator picks it. Keys
+are listed, read and changed within that account: keys of the administrator account are *account
+keys*, keys of a project are that environment's keys.
+
 Keys follow Cattle's default processes (the table below). A process answers at once with the
 key in its transitioning state; the key settles into the process's end state at the start of the
-next request that touches it (authentication included). `RancherKey.settles_to` holds that state.
+next request that touches it (authentication included), or, with a settle time, at the first
+such request once that time has passed. `RancherKey.settles_to` holds that state and
+`RancherKey.settles_at` the time. While a process runs, starting another is 409 Conflict.
 """
 
 from __future__ import annotations
@@ -205,20 +212,27 @@ def _text(fields: Mapping[str, Any], name: str, max_length: int) -> str | None:
 
 
 class RancherBackend:
-    """Projects and environment API keys over the one store."""
+    """Projects and API keys over the one store.
 
-    def __init__(self, store: Store) -> None:
+    `settle_seconds` is how long a process runs: 0 ends it at the next request that touches the
+    key (whenever that comes); more keeps the key transitioning, for every client, that long.
+    """
+
+    def __init__(self, store: Store, settle_seconds: float = 0.0) -> None:
         self.store = store
+        self.settle_ms = int(settle_seconds * 1000)
 
     # -- time and settling
     def now_ms(self) -> int:
         return int(self.store.clock() * 1000)
 
     def settle(self, key: RancherKey) -> None:
-        """End a key's running process: the state it was heading for, transitioning over."""
+        """End a key's running process once its time is up: the state it was heading for."""
         if key.settles_to is None:
             return
-        key.state, key.settles_to = key.settles_to, None
+        if key.settles_at is not None and self.now_ms() < key.settles_at:
+            return
+        key.state, key.settles_to, key.settles_at = key.settles_to, None, None
         if key.state in REMOVED_STATES and key.removed is None:
             key.removed = self.now_ms()
 
@@ -226,22 +240,43 @@ class RancherBackend:
     def admin_account(self) -> str:
         return self.store.state.rancher_admin_account
 
-    # -- scoping
-    def project_in_scope(self, caller: Caller, project: str) -> Environment:
-        """The project a `/projects/{id}/...` request works in (Rancher's sub-context).
+    def start(self, key: RancherKey, step: tuple[str, str]) -> None:
+        """Start a process on a key: its transitioning state now, its end state later."""
+        key.state, key.settles_to = step
+        key.settles_at = self.now_ms() + self.settle_ms if self.settle_ms > 0 else None
 
-        An id that does not parse is 400 InvalidFormat; a project other than an environment
+    def _not_busy(self, key: RancherKey) -> None:
+        """Cattle locks an object while a process runs on it: a second process is 409."""
+        if key.settles_to is not None:
+            raise errors.conflict()
+
+    # -- scoping
+    def acting_account(self, caller: Caller, project: str | None) -> str:
+        """The account a request acts as (Cattle's getAccountRequested).
+
+        No project named: the caller's own account. A project id that does not parse is 400
+        InvalidFormat; the caller's own account is itself; a project other than an environment
         key's own, or one that does not exist, is 403 (for account keys too).
         """
+        if project is None or project == "":
+            return caller.account_id
         environment_id = parse_id(project)
         if environment_id is None:
             raise errors.invalid_format()
-        if not caller.admin and environment_id != caller.environment_id:
+        if environment_id == parse_id(caller.account_id):
+            return caller.account_id
+        if not caller.admin:
             raise errors.forbidden()
-        environment = self.store.state.environments.get(environment_id)
-        if environment is None:
+        if environment_id not in self.store.state.environments:
             raise errors.forbidden()
-        return environment
+        return project_id(environment_id)
+
+    def account_name(self, account: str) -> str:
+        """An account's name (`X-API-Account-Name`): `admin`, or the environment's name."""
+        if account == self.admin_account:
+            return "admin"
+        environment = self.store.state.environments.get(parse_id(account) or -1)
+        return environment.name if environment is not None else ""
 
     # -- projects
     def list_projects(self, caller: Caller, params: Iterable[tuple[str, str]]) -> Page:
@@ -269,11 +304,12 @@ class RancherBackend:
             return dataclasses.replace(environment)
 
     # -- keys
-    def list_keys(self, caller: Caller, project: str, params: Iterable[tuple[str, str]]) -> Page:
+    def list_keys(
+        self, caller: Caller, project: str | None, params: Iterable[tuple[str, str]]
+    ) -> Page:
         request = listing.parse_request(params, KEY_FIELDS)
         with self.store.lock:
-            environment = self.project_in_scope(caller, project)
-            account = project_id(environment.id)
+            account = self.acting_account(caller, project)
             keys = [k for k in self.store.state.rancher_keys.values() if k.account_id == account]
             for key in keys:
                 self.settle(key)
@@ -286,21 +322,26 @@ class RancherBackend:
     def create_key(
         self,
         caller: Caller,
-        project: str,
+        project: str | None,
         fields: Mapping[str, Any] | None = None,
         action: str | None = None,
     ) -> tuple[RancherKey, str]:
-        """A new key of the project, in state `registering`; returns it and its clear secret.
+        """A new key of the acting account, in state `registering`; returns it and its clear
+        secret. With the administrator account and no project, that is an account key.
 
-        Only name and description are taken from `fields`; everything else is ignored. A POST
-        carrying `action` (even empty) asks for a collection action, and apiKey has none: 422
+        Only name and description are taken from `fields`, and `accountId` from an account key
+        (Cattle's admin role may write it: the key is made for that project or account; one that
+        does not exist is 422 InvalidReference); everything else is ignored. A POST carrying
+        `action` (even empty) asks for a collection action, and apiKey has none: 422
         InvalidAction, after the project check and before the fields are validated.
         """
         fields = fields or {}
         with self.store.lock:
-            environment = self.project_in_scope(caller, project)
+            account = self.acting_account(caller, project)
             if action is not None:
                 raise errors.invalid_action()
+            if caller.admin and fields.get("accountId") is not None:
+                account = self._account_reference(fields["accountId"])
             name = _text(fields, "name", NAME_MAX) if "name" in fields else None
             description = (
                 _text(fields, "description", DESCRIPTION_MAX) if "description" in fields else None
@@ -312,32 +353,42 @@ class RancherBackend:
                 access, secret = new_key_pair()
             key = RancherKey(
                 id=state.new_id("credential"),
-                account_id=project_id(environment.id),
+                account_id=account,
                 public_value=access,
                 secret_hash=secrets.secret_digest(secret),
                 name=name,
                 description=description,
-                state="registering",
-                settles_to="active",
+                state="requested",
+                settles_to=None,
                 created=self.now_ms(),
                 uuid=str(uuid.uuid4()),
             )
+            self.start(key, PROCESSES["create"].steps["requested"])
             state.rancher_keys[key.id] = key
             return dataclasses.replace(key), secret
 
-    def get_key(self, caller: Caller, project: str, key: str) -> RancherKey:
+    def _account_reference(self, value: Any) -> str:
+        """The account an `accountId` names: the administrator account or an environment."""
+        reference = parse_id(value) if isinstance(value, str) else None
+        if reference is not None and project_id(reference) == self.admin_account:
+            return self.admin_account
+        if reference is None or reference not in self.store.state.environments:
+            raise errors.invalid_reference("accountId")
+        return project_id(reference)
+
+    def get_key(self, caller: Caller, project: str | None, key: str) -> RancherKey:
         with self.store.lock:
-            environment = self.project_in_scope(caller, project)
-            return dataclasses.replace(self._key(environment, key))
+            account = self.acting_account(caller, project)
+            return dataclasses.replace(self._key(account, key))
 
     def update_key(
-        self, caller: Caller, project: str, key: str, fields: Mapping[str, Any] | None
+        self, caller: Caller, project: str | None, key: str, fields: Mapping[str, Any] | None
     ) -> RancherKey:
         """Change name and description (those present); other fields are ignored, as Rancher
         ignores fields an environment role may not write. The state does not change."""
         fields = fields or {}
         with self.store.lock:
-            found = self._key(self.project_in_scope(caller, project), key)
+            found = self._key(self.acting_account(caller, project), key)
             name = _text(fields, "name", NAME_MAX) if "name" in fields else found.name
             description = (
                 _text(fields, "description", DESCRIPTION_MAX)
@@ -347,40 +398,44 @@ class RancherBackend:
             found.name, found.description = name, description
             return dataclasses.replace(found)
 
-    def delete_key(self, caller: Caller, project: str, key: str) -> RancherKey:
-        """DELETE runs the remove process: 405 unless the key may be removed from its state.
+    def delete_key(self, caller: Caller, project: str | None, key: str) -> RancherKey:
+        """DELETE runs the remove process: 405 unless the key may be removed from its state,
+        409 while another process still runs on it.
 
         A key already removed answers again unchanged (the process is already done).
         """
         with self.store.lock:
-            found = self._key(self.project_in_scope(caller, project), key)
+            found = self._key(self.acting_account(caller, project), key)
             step = PROCESSES["remove"].steps.get(found.state)
             if step is not None:
-                found.state, found.settles_to = step
+                self._not_busy(found)
+                self.start(found, step)
             elif found.state != "removed":
                 raise errors.method_not_allowed()
             return dataclasses.replace(found)
 
-    def run_action(self, caller: Caller, project: str, key: str, action: str) -> RancherKey:
+    def run_action(self, caller: Caller, project: str | None, key: str, action: str) -> RancherKey:
         """`POST ...?action=name`: 422 InvalidAction for a name the schema lacks, 404 for an
-        unknown key, 422 ActionNotAvailable when the key's state does not offer it."""
+        unknown key, 422 ActionNotAvailable when the key's state does not offer it, 409 while
+        another process still runs on it."""
         with self.store.lock:
-            environment = self.project_in_scope(caller, project)
+            account = self.acting_account(caller, project)
             process = PROCESSES.get(action)
             if process is None:
                 raise errors.invalid_action()
-            found = self._key(environment, key)
+            found = self._key(account, key)
             step = process.steps.get(found.state)
             if step is None:
                 raise errors.action_not_available()
-            found.state, found.settles_to = step
+            self._not_busy(found)
+            self.start(found, step)
             return dataclasses.replace(found)
 
-    def _key(self, environment: Environment, key: str) -> RancherKey:
-        """The project's key with this id, settled; 404 for another project's key or a bad id."""
+    def _key(self, account: str, key: str) -> RancherKey:
+        """The account's key with this id, settled; 404 for another account's key or a bad id."""
         credential_id = parse_id(key)
         found = None if credential_id is None else self.store.state.rancher_keys.get(credential_id)
-        if found is None or found.account_id != project_id(environment.id):
+        if found is None or found.account_id != account:
             raise errors.not_found()
         self.settle(found)
         return found

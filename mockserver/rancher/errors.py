@@ -28,6 +28,16 @@ def method_not_allowed() -> RancherError:
     return RancherError(405)
 
 
+def conflict() -> RancherError:
+    """A process still runs on the object (Cattle's lock on it): gdapi-python retries."""
+    return RancherError(409)
+
+
+def invalid_reference(field: str) -> RancherError:
+    """A reference field naming an object that does not exist."""
+    return RancherError(422, "InvalidReference", field_name=field)
+
+
 def invalid_format(field: str | None = None) -> RancherError:
     """A project id (or another value) that does not parse."""
     return RancherError(400, "InvalidFormat", field_name=field)

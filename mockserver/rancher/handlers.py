@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from connexion.context import request
@@ -9,16 +10,16 @@ from connexion.context import request
 from mockserver.journal import remember
 from mockserver.runtime import Runtime, current
 
-from . import auth, views
+from . import auth, errors, schemas, views
 from .backend import KEY_FIELDS, PROJECT_FIELDS, Caller, RancherBackend, parse_id, project_id
-from .links import Links
+from .links import VERSION, VERSION_SCOPE_KEY, Links
 
 Answer = Any
 
 
 def install(runtime: Runtime) -> None:
     """Called by the app factory: the Rancher backend over the runtime's store."""
-    runtime.rancher = RancherBackend(runtime.store)
+    runtime.rancher = RancherBackend(runtime.store, runtime.config.rancher_settle_seconds)
 
 
 # -- security function (Connexion calls it with the Basic credential it found)
@@ -49,7 +50,13 @@ def _links(project: str | None = None, query: list[tuple[str, str]] | None = Non
         path=scope.get("root_path", "") + scope["path"],
         query=_params() if query is None else query,
         sub_context=f"/projects/{project}" if project is not None else "",
+        version=scope.get(VERSION_SCOPE_KEY, VERSION),
     )
+
+
+def _project_named(project_query: str | None) -> str | None:
+    """The project an unscoped request names: `X-API-Project-Id`, else `?projectId=`."""
+    return request.headers.get("x-api-project-id") or project_query
 
 
 def _origin(scope: Any) -> str:
@@ -69,7 +76,8 @@ def _project_account(project: str) -> str | None:
 
 
 def _headers(caller: Caller, account: str | None = None) -> dict[str, str]:
-    """Who the request ran as, as Cattle's ApiAuthenticator reports it."""
+    """Who the request ran as, as Cattle's ApiAuthenticator reports it (`X-API-Schemas` is
+    added to every answer by wire.py)."""
     acting = account or caller.account_id
     return {
         "X-API-Account-Id": acting,
@@ -77,7 +85,59 @@ def _headers(caller: Caller, account: str | None = None) -> dict[str, str]:
         "X-API-Account-Kind": "admin"
         if acting == caller.account_id and caller.admin
         else "project",
+        "X-API-Account-Name": _backend().account_name(caller.account_id),
     }
+
+
+# -- discovery: the API root and the schemas
+async def get_api_root(token_info: dict[str, Any] | None = None) -> Answer:
+    caller = _caller(token_info)
+    return schemas.root_view(schemas.role_of(caller), _links()), 200, _headers(caller)
+
+
+async def get_api_root_v1(token_info: dict[str, Any] | None = None) -> Answer:
+    caller = _caller(token_info)
+    links = dataclasses.replace(_links(), version="v1")
+    return schemas.root_view(schemas.role_of(caller), links), 200, _headers(caller)
+
+
+async def list_schemas(
+    project_id: str | None = None, token_info: dict[str, Any] | None = None
+) -> Answer:
+    caller = _caller(token_info)
+    account = _backend().acting_account(caller, _project_named(project_id))
+    body = schemas.schemas_view(schemas.role_of(caller), _links())
+    return body, 200, _headers(caller, account)
+
+
+async def get_schema(
+    id_: str, project_id: str | None = None, token_info: dict[str, Any] | None = None
+) -> Answer:
+    caller = _caller(token_info)
+    account = _backend().acting_account(caller, _project_named(project_id))
+    return _schema(caller, id_, _links()), 200, _headers(caller, account)
+
+
+async def list_project_schemas(project_id: str, token_info: dict[str, Any] | None = None) -> Answer:
+    caller = _caller(token_info)
+    account = _backend().acting_account(caller, project_id)
+    body = schemas.schemas_view(schemas.role_of(caller), _links(project_id))
+    return body, 200, _headers(caller, account)
+
+
+async def get_project_schema(
+    project_id: str, id_: str, token_info: dict[str, Any] | None = None
+) -> Answer:
+    caller = _caller(token_info)
+    account = _backend().acting_account(caller, project_id)
+    return _schema(caller, id_, _links(project_id)), 200, _headers(caller, account)
+
+
+def _schema(caller: Caller, name: str, links: Links) -> dict[str, Any]:
+    found = schemas.find(schemas.role_of(caller), name)
+    if found is None:
+        raise errors.not_found()
+    return schemas.schema_view(found, links)
 
 
 # -- projects
@@ -154,3 +214,67 @@ async def perform_api_key_action(
     caller = _caller(token_info)
     key = _backend().run_action(caller, project_id, id_, action)
     return views.api_key_view(key, _links(project_id)), 202, _headers(caller, key.account_id)
+
+
+# -- the acting account's API keys (unscoped: `X-API-Project-Id` or `?projectId=` picks a project)
+async def list_account_api_keys(
+    project_id: str | None = None, token_info: dict[str, Any] | None = None
+) -> Answer:
+    caller = _caller(token_info)
+    project = _project_named(project_id)
+    query = _params()
+    page = _backend().list_keys(caller, project, query)
+    links = _links(query=query)
+    body = views.collection_view(
+        "apiKey", page, KEY_FIELDS, links, lambda k: views.api_key_view(k, links)
+    )
+    return body, 200, _headers(caller, _backend().acting_account(caller, project))
+
+
+async def create_account_api_key(
+    project_id: str | None = None, token_info: dict[str, Any] | None = None, body: Any = None
+) -> Answer:
+    caller = _caller(token_info)
+    action = request.query_params.get("action")
+    key, secret = _backend().create_key(caller, _project_named(project_id), body, action)
+    view = views.api_key_view(key, _links(), secret=secret)
+    return view, 201, _headers(caller, key.account_id)
+
+
+async def get_account_api_key(
+    id_: str, project_id: str | None = None, token_info: dict[str, Any] | None = None
+) -> Answer:
+    caller = _caller(token_info)
+    key = _backend().get_key(caller, _project_named(project_id), id_)
+    return views.api_key_view(key, _links()), 200, _headers(caller, key.account_id)
+
+
+async def update_account_api_key(
+    id_: str,
+    project_id: str | None = None,
+    token_info: dict[str, Any] | None = None,
+    body: Any = None,
+) -> Answer:
+    caller = _caller(token_info)
+    key = _backend().update_key(caller, _project_named(project_id), id_, body)
+    return views.api_key_view(key, _links()), 200, _headers(caller, key.account_id)
+
+
+async def delete_account_api_key(
+    id_: str, project_id: str | None = None, token_info: dict[str, Any] | None = None
+) -> Answer:
+    caller = _caller(token_info)
+    key = _backend().delete_key(caller, _project_named(project_id), id_)
+    return views.api_key_view(key, _links()), 200, _headers(caller, key.account_id)
+
+
+async def perform_account_api_key_action(
+    id_: str,
+    action: str,
+    project_id: str | None = None,
+    token_info: dict[str, Any] | None = None,
+    body: Any = None,
+) -> Answer:
+    caller = _caller(token_info)
+    key = _backend().run_action(caller, _project_named(project_id), id_, action)
+    return views.api_key_view(key, _links()), 202, _headers(caller, key.account_id)

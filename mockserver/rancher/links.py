@@ -16,6 +16,7 @@ from functools import cached_property
 from urllib.parse import urlencode
 
 VERSION = "v2-beta"
+VERSION_SCOPE_KEY = "rancher.version"  # set on a request that came in as /v1/...
 _PLAIN = re.compile(r"[A-Za-z0-9_.-]+")  # a query value that URL encoding leaves as it is
 
 
@@ -24,17 +25,33 @@ class Links:
     """Builds the links of one request.
 
     `base` is the scheme and authority the client used (`http://localhost:9000`), `path` the
-    request path, `query` its parameters, `sub_context` `/projects/1a5` or empty.
+    request path, `query` its parameters, `sub_context` `/projects/1a5` or empty, `version` the
+    API version the client addressed (`v2-beta`, or `v1`, its alias).
     """
 
     base: str
     path: str
     query: Sequence[tuple[str, str]] = ()
     sub_context: str = ""
+    version: str = VERSION
 
     @cached_property
     def _prefix(self) -> str:
-        return f"{self.base.rstrip('/')}/{VERSION}{self.sub_context}".lower()
+        return f"{self.base.rstrip('/')}/{self.version}{self.sub_context}".lower()
+
+    @cached_property
+    def root(self) -> str:
+        """The API version's root, `<base>/v2-beta` (never in a sub-context)."""
+        return f"{self.base.rstrip('/')}/{self.version}".lower()
+
+    @cached_property
+    def schemas(self) -> str:
+        """The schemas collection the caller should use (`X-API-Schemas`)."""
+        return self._url("schemas")
+
+    def unscoped_collection(self, plural: str) -> str:
+        """A collection's URL outside any sub-context (projects are never addressed in one)."""
+        return f"{self.root}/{plural}".lower()
 
     def _url(self, *parts: str) -> str:
         return "/".join((self._prefix, *parts)).lower()
@@ -54,7 +71,7 @@ class Links:
 
     def project(self, project_id: str) -> str:
         """A project's own URL: projects are never addressed through a sub-context."""
-        return "/".join((self.base.rstrip("/"), VERSION, "projects", project_id)).lower()
+        return "/".join((self.root, "projects", project_id)).lower()
 
     def project_child(self, project_id: str, plural: str) -> str:
         return f"{self.project(project_id)}/{plural.lower()}"
@@ -62,8 +79,12 @@ class Links:
     # -- the request's own collection
     @cached_property
     def current(self) -> str:
-        """The request URL without its query string (a collection's `links.self`)."""
-        return (self.base.rstrip("/") + self.path).lower()
+        """The request URL without its query string (a collection's `links.self`), in the
+        version the client addressed."""
+        path = self.path
+        if self.version != VERSION and path.startswith(f"/{VERSION}"):
+            path = f"/{self.version}{path[len(VERSION) + 1 :]}"
+        return (self.base.rstrip("/") + path).lower()
 
     def with_param(self, name: str, value: str, *drop: str) -> str:
         """The request URL with `name=value` appended after the query minus `name` and `drop`."""
@@ -82,3 +103,14 @@ class Links:
 
     def next(self, offset: int) -> str:
         return self.with_param("marker", f"m{offset}")
+
+
+def schemas_url(base: str, path: str, version: str = VERSION) -> str:
+    """`X-API-Schemas` for a request path, as Cattle sets it before anything else runs: the
+    schemas of the version, in the request's sub-context when the path has one (at least five
+    segments, `/{version}/projects/{id}/{rest}`)."""
+    parts = path.split("/")
+    sub_context = ""
+    if len(parts) >= 5 and parts[2] == "projects" and parts[4]:
+        sub_context = f"/projects/{parts[3]}"
+    return f"{base.rstrip('/')}/{version}{sub_context}/schemas".lower()

@@ -13,6 +13,8 @@ outer middleware puts around the app for Rancher paths.
 * Rancher labels every JSON answer `application/json; charset=utf-8`. Connexion's response
   validation accepts only the contract's bare `application/json`, so the wrapper adds the charset
   after the app has answered.
+* Cattle sets `X-API-Schemas` before anything else runs, so every answer carries it, errors
+  included (a 401 too): the wrapper adds it to every answer, from the request's path alone.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from mockserver.errors import RancherError
 from mockserver.validation import BodyError, parse_json_body
 
 from . import errors
+from .links import VERSION, VERSION_SCOPE_KEY, schemas_url
 
 CONTENT_TYPE = b"application/json; charset=utf-8"
 _WITH_BODY = ("POST", "PUT")
@@ -42,9 +45,12 @@ class RancherWire:
             await self.app(scope, receive, send)
             return
 
+        schemas_header = (b"x-api-schemas", _schemas_url(scope).encode("latin-1"))
+
         async def labelled(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": _with_charset(message.get("headers", []))}
+                headers = _with_charset(message.get("headers", []))
+                message = {**message, "headers": [*headers, schemas_header]}
             await send(message)
 
         if scope["method"] not in _WITH_BODY:
@@ -52,7 +58,7 @@ class RancherWire:
             return
         raw, other = await _read(receive)
         if _malformed(raw):
-            await _answer(send, errors.invalid_body_content())
+            await _answer(labelled, errors.invalid_body_content())
             return
         if _collection_action(scope):
             raw, scope = b"", _without_body(scope)
@@ -63,6 +69,16 @@ class RancherWire:
             return pending.pop(0) if pending else await receive()
 
         await self.app(scope, replay, labelled)
+
+
+def _schemas_url(scope: Scope) -> str:
+    """The schemas URL for this request (links.schemas_url), on the host the client used."""
+    host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
+    if host is None:
+        server_host, port = scope.get("server") or ("localhost", 80)
+        host = f"{server_host}:{port}"
+    base = f"{scope['scheme']}://{host}"
+    return schemas_url(base, scope["path"], scope.get(VERSION_SCOPE_KEY, VERSION))
 
 
 def _collection_action(scope: Scope) -> bool:

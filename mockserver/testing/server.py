@@ -70,6 +70,7 @@ class MockServer:
         rate_limit: bool = False,
         validate_responses: bool = True,
         rancher_access_control: bool = True,
+        rancher_settle_seconds: float = 0.0,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -80,6 +81,7 @@ class MockServer:
             rate_limit=rate_limit,
             control_api=True,
             rancher_access_control=rancher_access_control,
+            rancher_settle_seconds=rancher_settle_seconds,
         )
         self.host = host
         self._requested_port = port
