@@ -456,6 +456,29 @@ RULES: tuple[Rule, ...] = (
         "test_sweeps.py::test_dead_keys_are_refused_on_every_route",
     ),
     _p(
+        "RCH-DISC-1",
+        "the API root `/v2-beta` is the apiVersion resource, with an absolute link per listable"
+        " type (apiKeys, schemas, ...) keyed by its plural name",
+        f"getApiRoot; {RANCHER_NOTES} §1.1 (Cattle's VersionHandler)",
+        "test_rancher_discovery.py::test_api_root_links_every_listable_type",
+    ),
+    _p(
+        "RCH-DISC-2",
+        "an environment's schemas are a collection of schema resources; apiKey's has the"
+        " environment's collection link, GET/POST and GET/PUT/DELETE, name and description"
+        " writable, publicValue not, and its actions",
+        f"listProjectSchemas, getProjectSchema; {RANCHER_NOTES} §1.5, §5.1-5.3 (Cattle's"
+        " SchemasHandler; test_authorization.py test_api_key_auth)",
+        "test_rancher_discovery.py::test_project_schemas_describe_api_keys",
+    ),
+    _p(
+        "RCH-DISC-3",
+        "every /v2-beta answer, errors included, carries X-API-Schemas: the schemas URL of the"
+        " request's sub-context",
+        f"all /v2-beta operations; {RANCHER_NOTES} §5.1 (Cattle's ApiRequestFilterDelegate)",
+        "test_rancher_discovery.py::test_every_answer_names_the_schemas",
+    ),
+    _p(
         "RCH-ERR-1",
         "malformed JSON gets 400 InvalidBodyContent",
         f"createApiKey, updateApiKey; {RANCHER_NOTES} §5.1, §6",

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 VERSION = "v2-beta"
 VERSION_SCOPE_KEY = "rancher.version"  # set on a request that came in as /v1/...
@@ -112,5 +112,5 @@ def schemas_url(base: str, path: str, version: str = VERSION) -> str:
     parts = path.split("/")
     sub_context = ""
     if len(parts) >= 5 and parts[2] == "projects" and parts[4]:
-        sub_context = f"/projects/{parts[3]}"
+        sub_context = f"/projects/{quote(parts[3], safe='')}"  # a header carries no raw Unicode
     return f"{base.rstrip('/')}/{version}{sub_context}/schemas".lower()
