@@ -576,3 +576,45 @@ def test_open_mode_still_confines_a_valid_key(open_client: TestClient, deploy: P
 def test_open_mode_honours_enforce_authentication(open_client: TestClient) -> None:
     response = open_client.get("/v2-beta/projects", headers={"X-ENFORCE-AUTHENTICATION": "true"})
     assert_error(response, 401, "Unauthorized")
+
+
+# -- discovery, the unscoped route and /v1
+def test_x_api_schemas_is_on_every_answer_errors_included(client: TestClient, deploy: Pair) -> None:
+    scoped = "http://testserver/v2-beta/projects/1a2/schemas"
+    assert client.get(KEYS, auth=deploy).headers["x-api-schemas"] == scoped
+    assert client.get(KEYS).headers["x-api-schemas"] == scoped  # 401
+    malformed = client.post(KEYS, content=b"{bad")
+    assert malformed.status_code == 400 and malformed.headers["x-api-schemas"] == scoped
+    root = client.get("/v2-beta", auth=deploy)
+    assert root.headers["x-api-schemas"] == "http://testserver/v2-beta/schemas"
+    assert root.headers["x-api-account-name"] == "production"
+
+
+def test_unscoped_keys_take_the_project_from_the_header_or_the_query(
+    client: TestClient, account: Pair, deploy: Pair
+) -> None:
+    def ids(**kwargs: Any) -> list[str]:
+        answer = client.get("/v2-beta/apikeys", auth=account, **kwargs)
+        assert answer.status_code == 200, answer.text
+        return [k["accountId"] for k in answer.json()["data"]]
+
+    assert set(ids()) == {"1a0"}
+    assert set(ids(headers={"X-API-Project-Id": "1a2"})) == {"1a2"}
+    assert set(ids(params={"projectId": "1a2"})) == {"1a2"}
+    assert set(ids(headers={"X-API-Project-Id": "1a0"}, params={"projectId": "1a2"})) == {"1a0"}
+    own = client.get("/v2-beta/apikeys", auth=deploy).json()["data"]
+    assert {k["accountId"] for k in own} == {"1a2"}
+    refused = client.get("/v2-beta/apikeys", auth=deploy, headers={"X-API-Project-Id": "1a3"})
+    assert refused.status_code == 403
+
+
+def test_v1_is_an_alias_with_v1_links(client: TestClient, deploy: Pair) -> None:
+    answer = client.get("/v1/projects/1a2/apikeys", auth=deploy)
+    assert answer.status_code == 200
+    assert answer.json()["links"]["self"] == "http://testserver/v1/projects/1a2/apikeys"
+    assert answer.json()["data"][0]["links"]["self"].startswith(
+        "http://testserver/v1/projects/1a2/"
+    )
+    assert answer.headers["x-api-schemas"] == "http://testserver/v1/projects/1a2/schemas"
+    root = client.get("/v1", auth=deploy).json()
+    assert root["id"] == "v1" and root["links"]["apiKeys"] == "http://testserver/v1/apikeys"
