@@ -293,7 +293,7 @@ class RancherSandbox:
         a removed key be read by id, so this replaces the use-after-free check there)."""
         if response.status_code != 200 or not self.deleted:
             return
-        operation, body = op_id(case), _json(response)
+        operation, body = _scoped(op_id(case)), _json(response)
         if operation == "getApiKey" and (case.path_parameters or {}).get("id") in self.deleted:
             if body.get("state") not in REMOVED_STATES:
                 raise AssertionError(
@@ -315,8 +315,14 @@ class RancherSandbox:
         return ("Authorization", self.world.account.headers()["Authorization"])
 
     def prepare(self, case: Any) -> None:
-        operation = op_id(case)
+        operation = _scoped(op_id(case))
         params = _params(case)
+        if operation != op_id(case):
+            # The unscoped twin acts in the caller's account (for the account key, the account's
+            # own keys, the very key the suite runs with): keep it to the suite's project.
+            self._in_project_a(case)
+        if operation == "createApiKey" and isinstance(case.body, dict):
+            case.body.pop("accountId", None)  # an account key may aim it at any other account
         destructive = operation in ("updateApiKey", "deleteApiKey", "performApiKeyAction")
         if "projectId" in params and (destructive or is_positive(case)):
             params["projectId"] = self.world.project_a
@@ -345,6 +351,12 @@ class RancherSandbox:
             self._existing = str(data[0]["id"]) if data else ""
         return self._existing or None
 
+    def _in_project_a(self, case: Any) -> None:
+        if case.headers is None:
+            case.headers = {}
+        case.headers["X-API-Project-Id"] = self.world.project_a
+        _query(case).pop("projectId", None)
+
     def _fresh(self) -> KeyPair:
         pair = self.world.new_key(self.world.project_a, unique("fz"))
         self.owned[pair.id] = pair
@@ -360,9 +372,10 @@ class RancherSandbox:
         return self._shared
 
     def track(self, case: Any, response: Any) -> None:
-        if op_id(case) == "deleteApiKey" and response.status_code == 200:
+        operation = _scoped(op_id(case))
+        if operation == "deleteApiKey" and response.status_code == 200:
             self.deleted.add(str((case.path_parameters or {}).get("id")))
-        if op_id(case) == "createApiKey" and response.status_code == 201:
+        if operation == "createApiKey" and response.status_code == 201:
             body = _json(response)
             if "id" in body:
                 pair = KeyPair(body["id"], self.world.project_a, body.get("publicValue", ""), "")
@@ -370,6 +383,12 @@ class RancherSandbox:
                 self.world.cleanup.add(
                     f"remove API key {pair.id}", lambda: self.world.remove_key(pair)
                 )
+
+
+def _scoped(operation: str) -> str:
+    """The project-scoped operation an unscoped key operation twins (`getAccountApiKey` ->
+    `getApiKey`); any other operation as it is."""
+    return operation.replace("AccountApiKey", "ApiKey")
 
 
 def _json(response: Any) -> dict[str, Any]:

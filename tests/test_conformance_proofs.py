@@ -452,8 +452,8 @@ def active_key_deletable(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 def key_leaves_its_environment(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     backend = app.runtime.rancher
-    in_scope = backend.project_in_scope
-    backend.project_in_scope = lambda caller, project: in_scope(
+    acting = backend.acting_account
+    backend.acting_account = lambda caller, project: acting(
         dataclasses.replace(caller, admin=True), project
     )
     return app

@@ -209,6 +209,11 @@ def test_allow_list_entries_are_still_needed(reference: dict[str, Any]) -> None:
         assert field_name not in reference["schemas"][REAL_MODEL[ours_name]]["fields"]
 
 
+def _rancher(path: str) -> bool:
+    """Rancher's paths: /v2-beta..., and /v1, its older version's root."""
+    return path.startswith("/v2-beta") or path == "/v1"
+
+
 def test_paths_and_methods_are_the_issue_s() -> None:
     expected = {
         ("POST", "/api/auth"), ("POST", "/api/auth/logout"), ("GET", "/api/status"),
@@ -228,6 +233,13 @@ def test_paths_and_methods_are_the_issue_s() -> None:
         ("PUT", "/v2-beta/projects/{projectId}/apikeys/{id}"),
         ("DELETE", "/v2-beta/projects/{projectId}/apikeys/{id}"),
         ("POST", "/v2-beta/projects/{projectId}/apikeys/{id}"),
+        # Rancher's discovery surface and unscoped keys (what Rancher 1.x clients start from)
+        ("GET", "/v2-beta"), ("GET", "/v1"), ("GET", "/v2-beta/schemas"),
+        ("GET", "/v2-beta/schemas/{id}"), ("GET", "/v2-beta/projects/{projectId}/schemas"),
+        ("GET", "/v2-beta/projects/{projectId}/schemas/{id}"), ("GET", "/v2-beta/apikeys"),
+        ("POST", "/v2-beta/apikeys"), ("GET", "/v2-beta/apikeys/{id}"),
+        ("PUT", "/v2-beta/apikeys/{id}"), ("DELETE", "/v2-beta/apikeys/{id}"),
+        ("POST", "/v2-beta/apikeys/{id}"),
     }  # fmt: skip
     assert {(method, path) for method, path, _ in OPS.values()} == expected
 
@@ -238,7 +250,7 @@ def test_operation_ids_are_readable_and_tagged() -> None:
         assert re.fullmatch(r"[a-z]+(?:[A-Z][a-z]+)*", operation_id), operation_id
         assert len(op["tags"]) == 1 and op["tags"][0] in tags, operation_id
         assert op.get("summary"), operation_id
-        family = "rancher-" if path.startswith("/v2-beta") else ""
+        family = "rancher-" if _rancher(path) else ""
         assert op["tags"][0].startswith("rancher-") == bool(family), operation_id
     assert OPS["listStacks"][1] == "/api/stacks"
 
@@ -250,7 +262,7 @@ def test_security_requirements() -> None:
             assert security == [], operation_id
         elif operation_id in JWT_ONLY:
             assert security == [{"jwt": []}], operation_id
-        elif path.startswith("/v2-beta"):
+        elif _rancher(path):
             assert security == [{"RancherBasic": []}], operation_id
         else:
             assert security == [{"ApiKeyAuth": []}, {"jwt": []}], operation_id
@@ -291,7 +303,7 @@ def test_bodies_are_named_components() -> None:
 
 def test_errors_use_the_family_error_body() -> None:
     for operation_id, (_, path, op) in OPS.items():
-        expected = "RancherError" if path.startswith("/v2-beta") else "Error"
+        expected = "RancherError" if _rancher(path) else "Error"
         for where, schema in _media_schemas(op):
             if where.startswith(("4", "5")):
                 assert schema["$ref"].endswith("/" + expected), f"{operation_id} {where}"

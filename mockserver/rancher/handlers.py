@@ -95,7 +95,7 @@ async def get_api_root(token_info: dict[str, Any] | None = None) -> Answer:
     return schemas.root_view(schemas.role_of(caller), _links()), 200, _headers(caller)
 
 
-async def get_api_root_v1(token_info: dict[str, Any] | None = None) -> Answer:
+async def get_legacy_api_root(token_info: dict[str, Any] | None = None) -> Answer:
     caller = _caller(token_info)
     links = dataclasses.replace(_links(), version="v1")
     return schemas.root_view(schemas.role_of(caller), links), 200, _headers(caller)
