@@ -313,6 +313,30 @@ class KeyCreatedWhereTheBodySays(Layer):
         return None
 
 
+class SchemasHeaderOnSuccessOnly(Layer):
+    """`X-API-Schemas` is sent on successful answers only (Cattle sets it before anything runs)."""
+
+    async def _finish(
+        self, scope: Any, request: bytes, start: Any, payload: bytes, send: Any
+    ) -> None:
+        if start["status"] >= 400:
+            headers = [(k, v) for k, v in start["headers"] if k.lower() != b"x-api-schemas"]
+            start = {**start, "headers": headers}
+        await super()._finish(scope, request, start, payload, send)
+
+
+class PublicValueWritable(Layer):
+    """The schemas tell an environment key it may write `publicValue`."""
+
+    def rewrite(self, scope: Any, request: bytes, status: int, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("resourceType") == "schema":
+            for schema in data.get("data") or []:
+                fields = schema.get("resourceFields") or {}
+                if "publicValue" in fields:
+                    fields["publicValue"] = {**fields["publicValue"], "create": True}
+        return data
+
+
 # ---------------------------------------------------------------- rules switched off in one app
 def search_ignores_grants(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """GET /api/endpoints?search=... looks through every environment, granted or not."""
@@ -533,6 +557,12 @@ BROKEN: tuple[Broken, ...] = (
     ),
     Broken("a stack renamed by an update's body", layer(StackRenamedByUpdate), "PTR-RO-1"),
     Broken("a key created where its body says", layer(KeyCreatedWhereTheBodySays), "RCH-RO-1"),
+    Broken("X-API-Schemas left off error answers", layer(SchemasHeaderOnSuccessOnly), "RCH-DISC-3"),
+    Broken(
+        "schemas letting an environment key write publicValue",
+        layer(PublicValueWritable),
+        "RCH-DISC-2",
+    ),
 )
 
 
