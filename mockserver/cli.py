@@ -136,6 +136,10 @@ def banner(runtime: Runtime, base_url: str, https_url: str | None) -> str:
             f"  {key.account_id:<4} {key.name or '':<15} {key.access_key}:{key.secret_key}"
         )
     lines.append(f"  curl -s -u {ra.access_key}:{ra.secret_key} {base_url}/v2-beta/projects")
+    first = min(seeded.state.environments, default=None)
+    if first is not None:
+        schemas = f"{base_url}/v2-beta/projects/1a{first}/schemas"
+        lines.append(f"  Rancher clients (gdapi-python, cattle) start from url={schemas}")
     if runtime.control is not None:
         routes = ", ".join(
             f"{m} /__mock__{p}" for m, p in sorted(runtime.control.routes, key=lambda r: r[1])

@@ -57,6 +57,12 @@ def test_the_environment_key_lifecycle(mock_server: MockServer, factory: Any) ->
     assert client.by_id_api_key(key.id).name == "laptop"
     assert client.by_id_api_key("1c999999") is None  # a JSON 404: gdapi answers None
 
+    # Paging: gdapi binds `next()` to a page whose pagination has a next link.
+    first = client.list_api_key(limit=1)
+    assert first.pagination.partial is True and len(first.data) == 1
+    second = first.next()
+    assert [k.id for k in first.data + second.data] == [k.id for k in client.list_api_key().data]
+
     updated = client.update(key, name="old laptop", description="retired")
     assert (updated.name, updated.description) == ("old laptop", "retired")
     assert client.by_id_api_key(key.id).description == "retired"
