@@ -600,6 +600,13 @@ def test_unscoped_keys_take_the_project_from_the_header_or_the_query(
 
     assert set(ids()) == {"1a0"}
     assert set(ids(headers={"X-API-Project-Id": "1a2"})) == {"1a2"}
+    acting = client.get("/v2-beta/apikeys", auth=account, headers={"X-API-Project-Id": "1a2"})
+    assert (acting.headers["x-api-account-id"], acting.headers["x-api-user-id"]) == ("1a2", "1a0")
+    # Kind and name are the authenticated account's (ApiAuthenticator.saveInContext).
+    assert (acting.headers["x-api-account-kind"], acting.headers["x-api-account-name"]) == (
+        "admin",
+        "admin",
+    )
     assert set(ids(params={"projectId": "1a2"})) == {"1a2"}
     assert set(ids(headers={"X-API-Project-Id": "1a0"}, params={"projectId": "1a2"})) == {"1a0"}
     own = client.get("/v2-beta/apikeys", auth=deploy).json()["data"]

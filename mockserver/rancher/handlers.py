@@ -76,15 +76,13 @@ def _project_account(project: str) -> str | None:
 
 
 def _headers(caller: Caller, account: str | None = None) -> dict[str, str]:
-    """Who the request ran as, as Cattle's ApiAuthenticator reports it (`X-API-Schemas` is
-    added to every answer by wire.py)."""
-    acting = account or caller.account_id
+    """Who the request ran as, as Cattle's ApiAuthenticator.saveInContext reports it: the
+    acting account's id, then the id, kind and name of the account that authenticated
+    (`X-API-Schemas` is added to every answer by wire.py)."""
     return {
-        "X-API-Account-Id": acting,
+        "X-API-Account-Id": account or caller.account_id,
         "X-API-User-Id": caller.account_id,
-        "X-API-Account-Kind": "admin"
-        if acting == caller.account_id and caller.admin
-        else "project",
+        "X-API-Account-Kind": "admin" if caller.admin else "project",
         "X-API-Account-Name": _backend().account_name(caller.account_id),
     }
 
