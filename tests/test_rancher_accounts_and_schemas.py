@@ -82,12 +82,25 @@ def test_a_named_project_is_checked(
 
 
 def test_account_keys_are_the_admin_accounts_own(backend: RancherBackend, admin: Caller) -> None:
-    listed = backend.list_keys(admin, None, [])
-    assert [k.account_id for k in listed.items] == ["1a0"]  # the seeded account key
+    mine = [("accountId", "1a0")]
+    assert [k.account_id for k in backend.list_keys(admin, None, mine).items] == ["1a0"]
     key, _ = backend.create_key(admin, None, {"name": "account cli"})
     assert key.account_id == "1a0"
-    assert [k.name for k in backend.list_keys(admin, None, []).items][-1] == "account cli"
+    assert [k.name for k in backend.list_keys(admin, None, mine).items][-1] == "account cli"
     assert key.id not in [k.id for k in backend.list_keys(admin, PRODUCTION, []).items]
+
+
+def test_the_admin_account_as_itself_sees_every_accounts_keys(
+    backend: RancherBackend, admin: Caller, env_key: Caller
+) -> None:
+    everyone = {k.account_id for k in backend.list_keys(admin, None, []).items}
+    assert everyone == {"1a0", PRODUCTION}
+    production_key = f"1c{backend.list_keys(admin, PRODUCTION, []).items[0].id}"
+    assert backend.get_key(admin, None, production_key).account_id == PRODUCTION
+    # Acting in a project, it sees that project's keys only (Cattle: the project's policy).
+    assert status(backend.get_key, admin, PRODUCTION, "1c1") == (404, "Not Found")
+    # An environment key never sees beyond its environment.
+    assert {k.account_id for k in backend.list_keys(env_key, None, []).items} == {PRODUCTION}
 
 
 def test_an_account_key_may_name_the_keys_account(backend: RancherBackend, admin: Caller) -> None:

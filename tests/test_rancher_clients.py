@@ -119,7 +119,7 @@ def test_an_account_key_manages_account_keys(mock_server: MockServer) -> None:
     admin = mock_server.rancher_admin
     url = f"{mock_server.url}/v2-beta/schemas"
     client = cattle.Client(url=url, access_key=admin.access_key, secret_key=admin.secret_key)
-    listed = client.list_api_key().data
+    listed = client.list_api_key(accountId=admin.account_id).data
     assert [k.publicValue for k in listed] == [admin.access_key]  # the seeded account key
 
     made = client.create_api_key(name="account cli")
@@ -133,4 +133,6 @@ def test_an_account_key_manages_account_keys(mock_server: MockServer) -> None:
             url=scoped, access_key=made.publicValue, secret_key=made.secretValue
         )
         assert anywhere.list_api_key().type == "collection"
-    assert {k.name for k in mine.list_api_key().data} >= {"account cli"}
+    assert "account cli" in {k.name for k in mine.list_api_key(accountId=made.accountId).data}
+    made = client.wait_success(client.by_id_api_key(made.id).deactivate())
+    assert made.state == "inactive" and client.wait_success(client.delete(made)).state == "removed"

@@ -7,8 +7,9 @@ to its project.
 
 A request acts as an *account*: the key's own, or the project it names (the `/projects/{id}/`
 sub-context, `X-API-Project-Id` or `?projectId=`), as Cattle's ApiAuthenticator picks it. Keys
-are listed, read and changed within that account: keys of the administrator account are *account
-keys*, keys of a project are that environment's keys.
+are listed, read and changed within that account: keys of a project are that environment's keys;
+keys of the administrator account are *account keys*. The administrator account acting as itself
+sees every account's keys, as Cattle's admin policy does.
 
 Keys follow Cattle's default processes (the table below). A process answers at once with the
 key in its transitioning state; the key settles into the process's end state at the start of the
@@ -310,7 +311,7 @@ class RancherBackend:
         request = listing.parse_request(params, KEY_FIELDS)
         with self.store.lock:
             account = self.acting_account(caller, project)
-            keys = [k for k in self.store.state.rancher_keys.values() if k.account_id == account]
+            keys = [k for k in self.store.state.rancher_keys.values() if self._sees(account, k)]
             for key in keys:
                 self.settle(key)
             if not request.include_removed:
@@ -431,11 +432,18 @@ class RancherBackend:
             self.start(found, step)
             return dataclasses.replace(found)
 
+    def _sees(self, account: str, key: RancherKey) -> bool:
+        """Whether a request acting as `account` sees a key: its own keys; every key when the
+        administrator account acts as itself (Cattle's admin account type has `list.all.accounts`
+        and `all.accounts`; acting in a project, it gets the project's policy)."""
+        return account == self.admin_account or key.account_id == account
+
     def _key(self, account: str, key: str) -> RancherKey:
-        """The account's key with this id, settled; 404 for another account's key or a bad id."""
+        """The key with this id that the acting account sees, settled; 404 for another
+        account's key or a bad id."""
         credential_id = parse_id(key)
         found = None if credential_id is None else self.store.state.rancher_keys.get(credential_id)
-        if found is None or found.account_id != account:
+        if found is None or not self._sees(account, found):
             raise errors.not_found()
         self.settle(found)
         return found
