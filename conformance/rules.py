@@ -461,6 +461,7 @@ RULES: tuple[Rule, ...] = (
         " type (apiKeys, schemas, ...) keyed by its plural name",
         f"getApiRoot; {RANCHER_NOTES} §1.1 (Cattle's VersionHandler)",
         "test_rancher_discovery.py::test_api_root_links_every_listable_type",
+        reads_only=True,
     ),
     _p(
         "RCH-DISC-2",
@@ -477,6 +478,7 @@ RULES: tuple[Rule, ...] = (
         " request's sub-context",
         f"all /v2-beta operations; {RANCHER_NOTES} §5.1 (Cattle's ApiRequestFilterDelegate)",
         "test_rancher_discovery.py::test_every_answer_names_the_schemas",
+        reads_only=True,
     ),
     _p(
         "RCH-ERR-1",

@@ -92,16 +92,16 @@ def test_project_schemas_describe_api_keys(rancher: RancherWorld) -> None:
 
 @pytest.mark.rule("RCH-DISC-3")
 def test_every_answer_names_the_schemas(rancher: RancherWorld) -> None:
-    api, key = rancher.api, rancher.key_a
-    assert key is not None
+    """Reads only, with the account key (and none), so it runs under --read-only too."""
+    api, account = rancher.api, rancher.account
     project = rancher.project_a
     scoped = f"/v2-beta/projects/{project}/schemas"
     calls = (
-        ("a project's key list", api.get(keys_path(project), auth=key.basic), scoped),
+        ("a project's key list", api.get(keys_path(project), auth=account), scoped),
         ("a refused request (401)", api.get(keys_path(project)), scoped),
-        ("an unknown key (404)", api.get(keys_path(project, "1c999999"), auth=key.basic), scoped),
-        ("the project itself", api.get(f"/v2-beta/projects/{project}", auth=key.basic), None),
-        ("the root", api.get("/v2-beta", auth=rancher.account), None),
+        ("an unknown key (404)", api.get(keys_path(project, "1c999999"), auth=account), scoped),
+        ("the project itself", api.get(f"/v2-beta/projects/{project}", auth=account), None),
+        ("the root", api.get("/v2-beta", auth=account), None),
     )
     for what, reply, ending in calls:
         _schemas_header(reply, ending or "/v2-beta/schemas", what)
