@@ -10,7 +10,7 @@ PORT ?= 9000
 SEED ?= 42
 SCENARIO ?= fixtures/default.yaml
 
-.PHONY: install run test lint spec-check unit clients bench clean
+.PHONY: install run test lint spec-check docs docs-serve unit clients bench clean
 
 install: $(STAMP)
 
@@ -38,7 +38,14 @@ spec-check: install
 unit: install
 	$(BIN)/pytest -q -n 2 tests examples
 
-test: lint spec-check unit
+test: lint spec-check docs unit
+
+# The docs site, strictly: a broken link, a missing page or snippet fails the build.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+docs-serve: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --strict
 
 clients: install
 	$(BIN)/python -m tests.clients build/clients
