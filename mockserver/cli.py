@@ -130,9 +130,15 @@ def banner(runtime: Runtime, base_url: str, https_url: str | None) -> str:
     lines.append(f"  curl -s -u {ra.access_key}:{ra.secret_key} {base_url}/v2-beta/projects")
     if runtime.control is not None:
         routes = ", ".join(
-            f"{m} /__mock__{p}" for m, p in sorted(runtime.control.routes, key=lambda r: r[1])
+            f"{m} /__mock__{p}"
+            for m, p in sorted(runtime.control.routes, key=lambda r: r[1])
+            if not p.startswith("/static/")  # the inspector's script and style sheet
         )
-        lines += ["", f"Control API ({base_url}): {routes}"]
+        lines += [
+            "",
+            f"Inspector:   {base_url}{runtime.control.prefix}/  (live journal, faults, state)",
+            f"Control API ({base_url}): {routes}",
+        ]
     return "\n".join(lines)
 
 
