@@ -2,7 +2,7 @@
 "use strict";
 
 const API = "/__mock__";
-const POLL_MS = 500;
+const POLL_MS = 400;
 const SHOWN = 500; // newest journal entries drawn
 const TOKEN_HEADER = "X-Mock-Control-Token";
 
