@@ -63,7 +63,7 @@ def test_seeded_credentials_are_the_banners(client: TestClient) -> None:
 
 def test_the_banner_prints_the_pages_address(client: TestClient) -> None:
     shown = banner(client.app.runtime, "http://127.0.0.1:9000", None)
-    assert "Inspector:   http://127.0.0.1:9000/__mock__/" in shown
+    assert "  inspector:   http://127.0.0.1:9000/__mock__/  (" in shown
     assert "static" not in shown
 
 
@@ -71,4 +71,4 @@ def test_the_page_is_switched_off_with_the_control_api() -> None:
     with TestClient(create_app(MockConfig(control_api=False))) as client:
         assert client.get("/__mock__/").status_code == 404
         assert client.get("/__mock__/seeded").status_code == 404
-        assert "Inspector" not in banner(client.app.runtime, "http://127.0.0.1:9000", None)
+        assert "inspector" not in banner(client.app.runtime, "http://127.0.0.1:9000", None)
