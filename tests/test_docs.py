@@ -54,7 +54,7 @@ def test_readme_names_the_two_commands_and_keeps_the_differences() -> None:
     assert "make run" in text and "make test" in text
     assert "## Differences from the real products" in text
     # The docs include these README sections (pymdownx.snippets) instead of copying them.
-    for section in ("install", "tour", "differences"):
+    for section in ("two-commands", "install", "tour", "differences"):
         assert f"<!-- --8<-- [start:{section}] -->" in text
         assert f"<!-- --8<-- [end:{section}] -->" in text
     assert '--8<-- "README.md:differences"' in _page("differences.md")
