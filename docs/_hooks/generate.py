@@ -5,6 +5,8 @@ A page asks for a generated block with a marker on a line of its own:
     <!-- generated: rule-catalogue -->   the table of conformance/rules.py
     <!-- generated: cli-reference -->    `--help` of every command (mockserver, conformance)
 
+It also puts `make bench`'s picture, bench/results.png, where the Performance page links it.
+
 Imported by tests/test_docs.py too, which checks the pages carry the markers.
 """
 
@@ -13,8 +15,15 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from mkdocs.structure.files import File, Files
+
+ROOT = Path(__file__).resolve().parents[2]
+# `make bench` writes its picture beside bench/results.md, which the Performance page includes
+# (with its `![...](results.png)`): the site carries the picture at the address that link names.
+BENCH_PICTURE = ROOT / "bench" / "results.png"
 MARKER = "<!-- generated: {} -->"
 HELP_WIDTH = "100"  # argparse wraps to $COLUMNS: fixed, so the page does not depend on a terminal
 
@@ -76,3 +85,9 @@ def render(markdown: str) -> str:
 
 def on_page_markdown(markdown: str, **kwargs: Any) -> str:
     return render(markdown)
+
+
+def on_files(files: Files, config: Any) -> Files:
+    if BENCH_PICTURE.exists():
+        files.append(File.generated(config, BENCH_PICTURE.name, abs_src_path=str(BENCH_PICTURE)))
+    return files
