@@ -91,11 +91,12 @@ def test_journal_shows_a_request_within_a_second(page: Any, mock_server: MockSer
     answer = httpx.get(mock_server.url + "/api/stacks", headers={"X-API-Key": alice.api_key})
     assert answer.status_code == 200
     (entry,) = mock_server.requests("GET", "/api/stacks")
-    row = page.wait_for_selector(f"tr.entry[data-seq='{entry.seq}']", timeout=1000)
+    # Locators, not element handles: the page redraws the journal when it changes.
+    row = page.locator(f"tr.entry[data-seq='{entry.seq}']")
+    row.wait_for(timeout=1000)  # the promise: within a second
     assert "/api/stacks" in row.inner_text() and "alice" in row.inner_text()
     row.click()  # expandable: the whole entry
-    detail = page.wait_for_selector(f"tr[data-detail='{entry.seq}']")
-    assert '"credential": "apikey"' in detail.inner_text()
+    assert '"credential": "apikey"' in page.locator(f"tr[data-detail='{entry.seq}']").inner_text()
     # Filters: a caller who made no request shows nothing; the method and status that match do.
     page.fill("#filters input[name=caller]", "bob")
     page.wait_for_selector("#journal tbody tr", state="detached")
@@ -127,8 +128,7 @@ def test_a_fault_added_on_the_page_answers_the_next_request(
     page.fill("#fault-form input[name=path]", "/api/settings")
     page.fill("#fault-form input[name=status]", "500")
     page.click("#fault-form button[type=submit]")
-    rule = page.wait_for_selector("#faults li[data-fault]:has-text('/api/settings')")
-    rule.query_selector("button").click()
+    page.locator("#faults li[data-fault]:has-text('/api/settings') button").click()
     page.wait_for_selector("#faults li[data-fault]:has-text('/api/settings')", state="detached")
     assert httpx.get(mock_server.url + "/__mock__/faults").json() == []  # the used-up one too
     assert httpx.get(mock_server.url + "/api/settings", headers=headers).status_code == 200
@@ -151,10 +151,10 @@ def test_reset_restores_the_seeded_state(page: Any, mock_server: MockServer) -> 
         json={"username": "inspected", "password": "a-long-password", "role": 2},
     )
     assert made.status_code == 200
-    page.wait_for_selector("#state li:has-text('inspected')", timeout=2000)
+    page.wait_for_selector("#state li:has-text('inspected')")
     _screenshot(page, "inspector")
     page.click("#reset")
-    page.wait_for_selector("#state li:has-text('inspected')", state="detached", timeout=2000)
+    page.wait_for_selector("#state li:has-text('inspected')", state="detached")
     users = httpx.get(mock_server.url + "/api/users", headers=headers).json()
     assert "inspected" not in [user["Username"] for user in users]
     assert page.errors == [] and page.foreign == []
@@ -165,8 +165,9 @@ def test_swagger_ui_renders_every_operation_offline(page: Any, mock_server: Mock
 
     page.goto(mock_server.url + "/api/docs/")
     page.wait_for_selector(".opblock-tag")
-    for tag in page.query_selector_all(".opblock-tag"):  # docExpansion none: open every tag
-        tag.click()
+    tags = page.locator(".opblock-tag")
+    for index in range(tags.count()):  # docExpansion none: open every tag
+        tags.nth(index).click()
     page.wait_for_function(
         f"document.querySelectorAll('.opblock').length >= {len(operations())}", timeout=5000
     )

@@ -15,6 +15,7 @@ const controlToken = sessionStorage.getItem("controlToken");
 const expanded = new Set();
 let lastJournalKey = "";
 let lastStateKey = "";
+let lastFaultsKey = "";
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -136,6 +137,9 @@ function faultText(rule) {
 
 async function refreshFaults() {
   const rules = await call("GET", "/faults");
+  const key = JSON.stringify(rules);
+  if (key === lastFaultsKey) return; // redraw only on change: a button stays under the pointer
+  lastFaultsKey = key;
   const items = rules.map((rule) => el("li", { "data-fault": rule.id },
     faultText(rule), " ",
     el("button", { type: "button", onclick: () => act(() => call("DELETE", `/faults?id=${rule.id}`)) }, "delete")));
