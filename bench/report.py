@@ -1,4 +1,4 @@
-"""The benchmark's tables, as Markdown (bench/results.md and the README's Performance section)."""
+"""The benchmark's tables, as Markdown (bench/results.md, which the docs' Performance page includes)."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 
 Each rule has a stable id, a one-line statement, its source (the contract operation and the notes
 on the real product it comes from) and the one test that checks it. The tests carry their id with
-`@pytest.mark.rule("...")`; the README's table is rendered from this list (`python -m
-conformance.rules` prints it) and a test keeps the two in step.
+`@pytest.mark.rule("...")`; the docs' rule catalogue page is generated from this list when the
+site is built (`python -m conformance.rules` prints the same table).
 """
 
 from __future__ import annotations
@@ -498,7 +498,7 @@ BY_ID = {rule.id: rule for rule in RULES}
 
 
 def markdown_table() -> str:
-    """The catalogue as the README shows it."""
+    """The catalogue as the docs show it (docs/rules.md)."""
     lines = ["| id | rule | source | test |", "|---|---|---|---|"]
     for rule in RULES:
         statement = rule.statement.replace("|", "\\|")

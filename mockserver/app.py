@@ -148,10 +148,12 @@ def create_app(config: MockConfig | None = None) -> MockMiddleware:
     ErrorTranslator(runtime, AllowedMethods(spec)).register(app)
     if config.control_api:
         from mockserver.control import ControlAPI
+        from mockserver.inspector import Inspector
         from mockserver.traffic import TrafficControl
 
         runtime.control = ControlAPI(runtime)
         TrafficControl(runtime).install(runtime.control)  # journal and fault routes
+        Inspector(runtime).install(runtime.control)  # the page at /__mock__/
     wrapped = MockMiddleware(app, runtime)
     wrapped.connexion = app  # type: ignore[attr-defined]
     return wrapped

@@ -117,6 +117,12 @@ def banner(runtime: Runtime, base_url: str, https_url: str | None) -> str:
     lines += [
         f"  Swagger UI:  {base_url}{DOCS_PATH}/",
         f"  contract:    {base_url}/api/openapi.json",
+    ]
+    if runtime.control is not None:
+        lines.append(
+            f"  inspector:   {base_url}{runtime.control.prefix}/  (requests, faults, state)"
+        )
+    lines += [
         f"  seed {runtime.config.seed}, scenario {runtime.config.scenario or 'default'}",
         "",
         "Portainer accounts (user / password / access token):",
@@ -142,7 +148,9 @@ def banner(runtime: Runtime, base_url: str, https_url: str | None) -> str:
         lines.append(f"  Rancher clients (gdapi-python, cattle) start from url={schemas}")
     if runtime.control is not None:
         routes = ", ".join(
-            f"{m} /__mock__{p}" for m, p in sorted(runtime.control.routes, key=lambda r: r[1])
+            f"{m} /__mock__{p}"
+            for m, p in sorted(runtime.control.routes, key=lambda r: r[1])
+            if not p.startswith("/static/")  # the inspector's script and style sheet
         )
         lines += ["", f"Control API ({base_url}): {routes}"]
     return "\n".join(lines)

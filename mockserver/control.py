@@ -4,12 +4,14 @@ POST /__mock__/reset   back to the seeded state (204)
 GET  /__mock__/state   a JSON snapshot of the state, without secrets or hashes
 
 The request journal and fault injection add their routes (`/requests`, `/faults`) through
-`ControlAPI.route`; see mockserver/traffic.py.
+`ControlAPI.route`; see mockserver/traffic.py. So does the inspector page (`/`, `/seeded`; see
+mockserver/inspector).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.types import Receive, Scope, Send
@@ -17,11 +19,22 @@ from starlette.types import Receive, Scope, Send
 PREFIX = "/__mock__"
 
 
+@dataclass(frozen=True)
+class Raw:
+    """An answer that is not JSON: the inspector's page and files (mockserver/inspector)."""
+
+    content_type: str
+    body: bytes
+
+
 async def send_json(
     send: Send, status: int, body: Any, headers: list[tuple[bytes, bytes]] | None = None
 ) -> None:
-    payload = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
-    head = [(b"content-type", b"application/json")] if body is not None else []
+    if isinstance(body, Raw):
+        payload, head = body.body, [(b"content-type", body.content_type.encode())]
+    else:
+        payload = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+        head = [(b"content-type", b"application/json")] if body is not None else []
     head.append((b"content-length", str(len(payload)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": head + (headers or [])})
     await send({"type": "http.response.body", "body": payload})

@@ -1,4 +1,6 @@
-"""The rule catalogue is one list, and the tests, the README and the proofs agree with it."""
+"""The rule catalogue is one list, and the tests, the docs and the proofs agree with it.
+
+The catalogue page itself is generated from the list (tests/test_docs.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conformance.report import rule_ids_of
-from conformance.rules import RULES, markdown_table
+from conformance.rules import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "conformance"
@@ -47,28 +49,20 @@ def test_every_rule_has_exactly_one_test_and_every_test_one_rule() -> None:
     assert set(by_rule) == {rule.id for rule in RULES}
 
 
-def _readme_section() -> str:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    match = re.search(r"^## Conformance suite\n(.*?)(?=^## |\Z)", text, re.M | re.S)
-    assert match, "README.md has no '## Conformance suite' section"
-    return match.group(1)
+def _conformance_page() -> str:
+    return (ROOT / "docs" / "conformance.md").read_text(encoding="utf-8")
 
 
-def test_readme_table_is_the_catalogue() -> None:
-    """Regenerate with `python -m conformance.rules` when rules.py changes."""
-    assert markdown_table() in _readme_section()
-
-
-def test_readme_counts_the_broken_servers() -> None:
+def test_docs_count_the_broken_servers() -> None:
     from tests.test_conformance_proofs import BROKEN
 
     count = len(BROKEN)
-    assert f"caught {count} / tried {count}" in _readme_section()
+    assert f"caught {count} / tried {count}" in _conformance_page()
     for broken in BROKEN:
         assert broken.caught_by in {rule.id for rule in RULES}
-        assert f"| {broken.fault} | {broken.caught_by} |" in _readme_section()
+        assert f"| {broken.fault} | {broken.caught_by} |" in _conformance_page()
 
 
 @pytest.mark.parametrize("flag", ["--base-url", "--api-key", "--only", "--thorough", "--insecure"])
-def test_readme_documents_the_options(flag: str) -> None:
-    assert flag in _readme_section()
+def test_docs_document_the_options(flag: str) -> None:
+    assert flag in _conformance_page()

@@ -132,12 +132,17 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     return Installed(venv=venv, wheel=wheel, sdist=sdist, home=home)
 
 
-def test_the_wheel_and_the_sdist_carry_the_contract_and_fixtures(installed: Installed) -> None:
+def test_the_wheel_and_the_sdist_carry_the_contract_fixtures_and_inspector(
+    installed: Installed,
+) -> None:
     contents = wheel_contents(installed.wheel)
     assert contents["mockserver/_bundled/openapi.yaml"] == (ROOT / "openapi.yaml").read_bytes()
     for scenario in (ROOT / "fixtures").glob("*.yaml"):
         assert contents[f"mockserver/_bundled/fixtures/{scenario.name}"] == scenario.read_bytes()
     assert "conformance/pytest.ini" in contents
+    static = ROOT / "mockserver" / "inspector" / "static"
+    for page_file in static.iterdir():  # the inspector's page, script and style sheet
+        assert contents[f"mockserver/inspector/static/{page_file.name}"] == page_file.read_bytes()
     assert not [name for name in contents if name.startswith(("tests/", "bench/"))]
 
 
@@ -234,6 +239,9 @@ def test_installed_mock_serves_the_seed_story(served: str) -> None:
         settings = client.get("/api/settings", headers={"X-API-Key": raw})
         assert settings.status_code == 403
         assert settings.json() == {"message": "Access denied", "details": "Unauthorized"}
+        inspector = client.get("/__mock__/")  # the page, from the package's data
+        assert inspector.status_code == 200 and "/__mock__/static/inspector.js" in inspector.text
+        assert client.get("/__mock__/static/inspector.js").status_code == 200
 
 
 def test_installed_conformance_passes_against_the_installed_mock(
