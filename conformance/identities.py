@@ -26,7 +26,13 @@ RUN_PREFIX = f"cf-{RUN_ID}-"
 
 
 def made_by_this_run(name: Any) -> bool:
-    return isinstance(name, str) and name.lower().startswith(RUN_PREFIX)
+    """True for a name this run gave, also as a server normalised it (Portainer keeps only
+    lower-case letters, digits, - and _ of a stack name, so "cf-x1-My App" may come back as
+    "cfx1myapp")."""
+    if not isinstance(name, str):
+        return False
+    bare = "".join(c for c in name.lower() if c.isalnum())
+    return name.lower().startswith(RUN_PREFIX) or bare.startswith(f"cf{RUN_ID}")
 
 
 def unique(label: str) -> str:

@@ -38,7 +38,9 @@ def test_interrupted_run_cleans_up(signum: int) -> None:
         output, _ = process.communicate(timeout=120)
     assert process.returncode == 2, output[-3000:]  # pytest's "interrupted"
     assert "KeyboardInterrupt" in output
-    assert set(state.users) == users_before, "users the suite made are left"
-    assert set(state.stacks) == stacks_before, "stacks the suite made are left"
+    left = [state.users[i].username for i in set(state.users) - users_before]
+    assert not left, f"users the suite made are left: {left}\n{output[-3000:]}"
+    left = [state.stacks[i].name for i in set(state.stacks) - stacks_before]
+    assert not left, f"stacks the suite made are left: {left}\n{output[-3000:]}"
     policies = {e.id: dict(e.user_policies) for e in state.environments.values()}
     assert policies == policies_before, "environment grants were not restored"
