@@ -329,8 +329,11 @@ RULES: tuple[Rule, ...] = (
     ),
     _p(
         "PTR-STK-8",
-        "update, delete, start and stop need endpointId (400 without it)",
-        f"updateStack, deleteStack, startStack, stopStack; {PORTAINER_NOTES} §4.5",
+        "update, start and stop need endpointId (400 without it); delete without it treats the"
+        " stack as orphaned: 403 for a standard user, 404 for an administrator",
+        "updateStack, deleteStack, startStack, stopStack; Portainer 2.23"
+        " api/http/handler/stacks/stack_delete.go (endpointId optional, L67; orphan rule),"
+        " stack_update.go, stack_start.go, stack_stop.go",
         "test_portainer_stacks.py::test_item_operations_need_endpoint_id",
     ),
     _p(
@@ -342,8 +345,10 @@ RULES: tuple[Rule, ...] = (
     ),
     _p(
         "PTR-STK-10",
-        "starting a running stack or stopping a stopped one gets 400; stop and start flip Status",
-        f"startStack, stopStack; {PORTAINER_NOTES} §4.5",
+        "starting a running stack gets 409 `already running` (Docker's name check comes first),"
+        " stopping a stopped one 400; stop and start flip Status",
+        "startStack, stopStack; Portainer 2.23 api/http/handler/stacks/stack_start.go"
+        " (checkUniqueStackNameInDocker before the status check), stack_stop.go",
         "test_portainer_stacks.py::test_start_and_stop",
     ),
     _p(
