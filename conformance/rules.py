@@ -329,8 +329,11 @@ RULES: tuple[Rule, ...] = (
     ),
     _p(
         "PTR-STK-8",
-        "update, delete, start and stop need endpointId (400 without it)",
-        f"updateStack, deleteStack, startStack, stopStack; {PORTAINER_NOTES} §4.5",
+        "update, start and stop need endpointId (400 without it); delete without it treats the"
+        " stack as orphaned: 403 for a standard user, 404 for an administrator",
+        "updateStack, deleteStack, startStack, stopStack; Portainer 2.23"
+        " api/http/handler/stacks/stack_delete.go (endpointId optional, L67; orphan rule),"
+        " stack_update.go, stack_start.go, stack_stop.go",
         "test_portainer_stacks.py::test_item_operations_need_endpoint_id",
     ),
     _p(
@@ -342,8 +345,10 @@ RULES: tuple[Rule, ...] = (
     ),
     _p(
         "PTR-STK-10",
-        "starting a running stack or stopping a stopped one gets 400; stop and start flip Status",
-        f"startStack, stopStack; {PORTAINER_NOTES} §4.5",
+        "starting a running stack gets 409 `already running` (Docker's name check comes first),"
+        " stopping a stopped one 400; stop and start flip Status",
+        "startStack, stopStack; Portainer 2.23 api/http/handler/stacks/stack_start.go"
+        " (checkUniqueStackNameInDocker before the status check), stack_stop.go",
         "test_portainer_stacks.py::test_start_and_stop",
     ),
     _p(
@@ -357,6 +362,45 @@ RULES: tuple[Rule, ...] = (
         "a deleted stack is gone at once: 404 by id, its file too, and no longer listed",
         f"deleteStack, getStack, listStacks; {PORTAINER_NOTES} §4.5",
         "test_portainer_stacks.py::test_deleted_stack_is_gone",
+    ),
+    # ------------------------------------------------------------ Portainer: deployments
+    _p(
+        "PTR-DEP-1",
+        "a repository stack records its commit in GitConfig, and a redeploy moves it to the"
+        " commit its reference points at now (pushed through the mock's /__mock__/git)",
+        "createStandaloneStackFromRepository, redeployStackFromGit; Portainer 2.23"
+        " stackbuilders/stack_git_builder.go (ConfigHash), handler/stacks/stack_update_git_redeploy.go",
+        "test_portainer_deployments.py::test_repository_stack_redeploys_to_the_pushed_commit",
+    ),
+    _p(
+        "PTR-DEP-2",
+        "a stack's webhook redeploys it to a pushed commit (204, no credential); a malformed id"
+        " is 400, an unknown one 404, and a webhook id reused on create 409",
+        "invokeStackWebhook; Portainer 2.23 handler/stacks/webhook_invoke.go,"
+        " webhook_invoke_test.go, deployments/deploy.go RedeployWhenChanged,"
+        " create_compose_stack.go (checkUniqueWebhookID)",
+        "test_portainer_deployments.py::test_webhook_redeploys",
+    ),
+    _p(
+        "PTR-DEP-3",
+        "a compose file the deployment refuses answers 500 and leaves no stack",
+        "createStandaloneStackFromString; Portainer 2.23"
+        " stackbuilders/stack_file_content_builder.go Deploy, stack_builder.go SaveStack",
+        "test_portainer_deployments.py::test_invalid_compose_file_is_refused_and_leaves_no_stack",
+    ),
+    _p(
+        "PTR-DEP-4",
+        "an update that leaves Env out clears the stack's variables",
+        "updateStack; Portainer 2.23 handler/stacks/stack_update.go updateComposeStack"
+        " (`stack.Env = payload.Env`)",
+        "test_portainer_deployments.py::test_env_left_out_of_an_update_is_cleared",
+    ),
+    _p(
+        "PTR-DEP-5",
+        "a stack created by multipart upload is the stack the same file creates as a string",
+        "createStandaloneStackFromFile, createStandaloneStackFromString; Portainer 2.23"
+        " handler/stacks/create_compose_stack.go (decodeRequestForm, both builders)",
+        "test_portainer_deployments.py::test_upload_and_string_creation_give_the_same_stack",
     ),
     # ------------------------------------------------------------ Rancher: environment API keys
     _p(

@@ -23,6 +23,20 @@ from conformance.identities import COMPOSE_FILE, KeyPair, PortainerWorld, Ranche
 REMOVED_STATES = ("removing", "removed", "purging", "purged")
 
 
+# Every operation that may create a stack: what they create is removed at the end.
+STACK_CREATIONS = frozenset(
+    {
+        "createStandaloneStackFromString",
+        "createSwarmStackFromString",
+        "createStandaloneStackFromFile",
+        "createSwarmStackFromFile",
+        "createStandaloneStackFromRepository",
+        "createSwarmStackFromRepository",
+        "createStackDeprecated",
+    }
+)
+
+
 def settings_fields() -> tuple[str, ...]:
     """What a settings update may carry: the contract's request component."""
     return contract.request_fields("SettingsUpdateRequest")
@@ -183,6 +197,30 @@ class PortainerSandbox:
         if isinstance(case.body, dict) and "StackFileContent" in case.body:
             case.body = {**case.body, "StackFileContent": COMPOSE_FILE}
 
+    def _prepare_createStandaloneStackFromFile(self, case: Any) -> None:
+        self._stack_creation(case)
+        if is_positive(case) and isinstance(case.body, dict) and "file" in case.body:
+            case.body = {**case.body, "file": COMPOSE_FILE}
+
+    def _prepare_createSwarmStackFromFile(self, case: Any) -> None:
+        self._prepare_createStandaloneStackFromFile(case)
+
+    def _prepare_createStandaloneStackFromRepository(self, case: Any) -> None:
+        self._stack_creation(case)
+
+    def _prepare_createSwarmStackFromRepository(self, case: Any) -> None:
+        self._stack_creation(case)
+
+    def _prepare_createStackDeprecated(self, case: Any) -> None:
+        self._stack_creation(case)
+
+    def _prepare_updateStackGitSettings(self, case: Any) -> None:
+        # Never another owner's stack: a stack of the suite's own (not from Git: refused).
+        self._stack_item(case, fresh=False)
+
+    def _prepare_redeployStackFromGit(self, case: Any) -> None:
+        self._stack_item(case, fresh=False)
+
     def _prepare_updateStack(self, case: Any) -> None:
         self._stack_item(case, fresh=False)
         if is_positive(case) and isinstance(case.body, dict) and "StackFileContent" in case.body:
@@ -232,10 +270,7 @@ class PortainerSandbox:
                 )
         elif operation == "deleteUser" and status == 204:
             self.owned_users.discard(as_int(_params(case).get("id")) or -1)
-        elif (
-            operation in ("createStandaloneStackFromString", "createSwarmStackFromString")
-            and status == 200
-        ):
+        elif operation in STACK_CREATIONS and status == 200:
             stack = _json(response)
             if "Id" in stack:
                 self.owned_stacks[stack["Id"]] = stack["EndpointId"]

@@ -51,6 +51,14 @@ OPTIONS: tuple[Option, ...] = (
         kind="int",
     ),
     Option("--swarm-id", "a swarm id of --environment, for Swarm stack rules"),
+    Option(
+        "--git-repository",
+        "URL of a Git repository the target can clone, with a valid docker-compose.yml, for"
+        " repository stack rules (default: against the mock, one made through /__mock__/git)",
+    ),
+    Option(
+        "--git-ref", "the reference of --git-repository to deploy (default: its default branch)"
+    ),
     Option("--rancher-url", "Rancher's base URL (the server root, not /v2-beta)"),
     Option("--rancher-access-key", "access key of a Rancher account API key"),
     Option("--rancher-secret-key", "secret key of that account API key", secret=True),
@@ -117,6 +125,8 @@ class Target:
     environment: int | None = None
     other_environment: int | None = None
     swarm_id: str | None = None
+    git_repository: str | None = None
+    git_ref: str | None = None
     rancher_url: str | None = None
     rancher_access_key: str | None = None
     rancher_secret_key: str | None = None

@@ -2,6 +2,7 @@
 
 POST /__mock__/reset   back to the seeded state (204)
 GET  /__mock__/state   a JSON snapshot of the state, without secrets or hashes
+POST /__mock__/git     push a commit to a mocked Git repository (201 with its hash)
 
 The request journal and fault injection add their routes (`/requests`, `/faults`) through
 `ControlAPI.route`; see mockserver/traffic.py. So does the inspector page (`/`, `/seeded`; see
@@ -59,6 +60,7 @@ class ControlAPI:
         self.routes: dict[tuple[str, str], Any] = {
             ("POST", "/reset"): self.reset,
             ("GET", "/state"): self.state,
+            ("POST", "/git"): self.git_push,
         }
 
     def route(self, method: str, path: str, handler: Any) -> None:
@@ -91,3 +93,27 @@ class ControlAPI:
 
     async def state(self, scope: Scope, body: bytes) -> tuple[int, Any]:
         return 200, self.runtime.store.snapshot()
+
+    async def git_push(self, scope: Scope, body: bytes) -> tuple[int, Any]:
+        """`{"url", "files": {path: content}, "ref"?}` -> 201 `{"url", "ref", "hash"}`."""
+        try:
+            data = json.loads(body or b"null")
+        except ValueError:
+            data = None
+        files = data.get("files") if isinstance(data, dict) else None
+        url = data.get("url") if isinstance(data, dict) else None
+        ref = data.get("ref") if isinstance(data, dict) else None
+        valid = (
+            isinstance(url, str)
+            and url
+            and isinstance(files, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in files.items())
+            and (ref is None or isinstance(ref, str))
+        )
+        if not valid:
+            return 400, {
+                "message": "Invalid request payload",
+                "details": 'Expected {"url": str, "files": {path: content}, "ref": str (optional)}',
+            }
+        commit_hash = self.runtime.git_push(url, files, ref)
+        return 201, {"url": url.rstrip("/"), "ref": ref, "hash": commit_hash}

@@ -39,7 +39,7 @@ def _read_body_as_json(scope: Scope) -> None:
     `curl -d '{...}'` works without `-H`); tell Connexion the same."""
     if scope["method"] in ("POST", "PUT"):
         content_type = _header(scope, b"content-type") or b""
-        if b"json" not in content_type:
+        if b"json" not in content_type and not content_type.startswith(b"multipart/form-data"):
             _replace_header(scope, b"content-type", b"application/json")
 
 
@@ -74,6 +74,35 @@ def _credentials_as_headers(scope: Scope) -> None:
 
 def _is_v1(path: str) -> bool:
     return path == RANCHER_V1 or path.startswith(RANCHER_V1 + "/")
+
+
+_DEPRECATED_TYPES = {"1": "swarm", "2": "standalone"}
+
+
+def deprecated_stack_route(scope: Scope) -> str | None:
+    """Portainer still serves `POST /api/stacks?type=1|2&method=...&endpointId=N` by handing it
+    to `/api/stacks/create/{swarm|standalone}/{method}` (stack_create.go
+    `deprecatedStackCreateUrlParser`); the path it stands for, or None."""
+    if scope["method"] != "POST" or scope["path"].rstrip("/") != "/api/stacks":
+        return None
+    query = dict(reversed(parse_qsl(scope.get("query_string", b"").decode("latin-1"))))
+    kind = _DEPRECATED_TYPES.get(query.get("type", ""))
+    method = query.get("method", "")
+    if kind is None or method not in ("string", "file", "repository"):
+        return None  # the contract's parameter checks answer it (400)
+    return f"/api/stacks/create/{kind}/{method}"
+
+
+class _Rerouted:
+    """An app that serves a request under another path (the journal keeps the one sent)."""
+
+    def __init__(self, app: ASGIApp, path: str) -> None:
+        self.app = app
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope = {**scope, "path": self.path, "raw_path": self.path.encode()}
+        await self.app(scope, receive, send)
 
 
 class _Refusal:
@@ -113,6 +142,9 @@ class MockMiddleware:
             app = self._rancher_app  # body before auth, charset on answers (rancher/wire.py)
         else:
             self._normalise_portainer(scope)
+            rerouted = deprecated_stack_route(scope)
+            if rerouted is not None:
+                app = _Rerouted(app, rerouted)
             out_of_range = http_errors.route_variable_out_of_range(path)
             if out_of_range is not None:  # before routing, whose int() would choke on it
                 request = Request(scope)

@@ -49,6 +49,11 @@ class Runtime:
         if faults:
             self.faults.clear()
 
+    def git_push(self, url: str, files: dict[str, str], ref: str | None = None) -> str:
+        """A new commit on a mocked Git repository; its hash (see portainer/stacks/git.py)."""
+        with self.store.lock:
+            return self.portainer.stacks.repositories.push(url, files, ref).hash
+
 
 def current() -> Runtime:
     """The runtime serving the request being handled."""

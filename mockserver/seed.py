@@ -14,6 +14,7 @@ from faker import Faker
 from faker.exceptions import UniquenessException
 
 from mockserver import resources, secrets
+from mockserver.portainer.stacks.git import new_repository
 from mockserver.state import (
     ACCESS_READ_WRITE,
     ADMIN,
@@ -244,6 +245,16 @@ def build(seed: int, scenario: dict[str, Any]) -> Seeded:
         stack.resource_control_id = rc.id
         state.stacks[stack.id] = stack
         state.resource_controls[rc.id] = rc
+
+    # Git repositories that repository stacks are "cloned" from (no network: see stacks/git.py)
+    for spec in portainer.get("git_repositories", []) or []:
+        repo = new_repository(
+            str(spec["url"]),
+            spec.get("branches") or {},
+            default_branch=spec.get("default_branch"),
+            password=spec.get("password"),
+        )
+        state.git_repositories[repo.url] = repo
 
     # Rancher: the admin account key and seeded environment keys
     rancher = scenario.get("rancher", {}) or {}

@@ -110,10 +110,32 @@ class Stack:
     from_app_template: bool = False
     option: dict[str, Any] | None = None
     resource_control_id: int | None = None
+    # The Git password a repository stack was deployed with, as a digest only (never shown).
+    git_password_digest: str | None = None
 
     @property
     def project_path(self) -> str:
         return f"/data/compose/{self.id}"
+
+
+@dataclass
+class GitCommit:
+    """One commit of a mocked Git repository: its hash and the files it holds."""
+
+    hash: str
+    files: dict[str, str]
+
+
+@dataclass
+class GitRepository:
+    """A Git repository the mock pretends to clone: full ref names -> commits, oldest first.
+
+    `password_digest` set means the repository needs that password (any user name)."""
+
+    url: str
+    default_ref: str = "refs/heads/main"
+    refs: dict[str, list[GitCommit]] = field(default_factory=dict)
+    password_digest: str | None = None
 
 
 @dataclass
@@ -208,6 +230,7 @@ class State:
     resource_controls: dict[int, ResourceControl] = field(default_factory=dict)
     settings: Settings = field(default_factory=Settings)
     rancher_keys: dict[int, RancherKey] = field(default_factory=dict)
+    git_repositories: dict[str, GitRepository] = field(default_factory=dict)
     rancher_admin_account: str = "1a0"
     next_ids: dict[str, int] = field(default_factory=dict)
 
@@ -272,7 +295,14 @@ class Store:
                     {k: v for k, v in asdict(t).items() if k != "digest"} for t in s.tokens.values()
                 ],
                 "environments": [asdict(e) for e in s.environments.values()],
-                "stacks": [asdict(st) for st in s.stacks.values()],
+                "stacks": [
+                    {k: v for k, v in asdict(st).items() if k != "git_password_digest"}
+                    for st in s.stacks.values()
+                ],
+                "gitRepositories": [
+                    {k: v for k, v in asdict(r).items() if k != "password_digest"}
+                    for r in s.git_repositories.values()
+                ],
                 "resourceControls": [asdict(rc) for rc in s.resource_controls.values()],
                 "settings": copy.deepcopy(s.settings.values),
                 "rancherKeys": [

@@ -452,9 +452,29 @@ def logout_ignored(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 def deleted_stack_kept(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """DELETE answers 204 and forgets to delete: the stack is still served afterwards."""
     stacks = app.runtime.portainer.stacks
-    stacks.delete_stack = lambda who, stack_id, endpoint_id: stacks._accessible(
-        who, stack_id, endpoint_id
-    )
+    stacks.delete_stack = lambda who, stack_id, endpoint_id: stacks._accessible(who, stack_id)
+    return app
+
+
+def env_kept_on_update(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The mock's old behaviour: an update without Env keeps the variables (Portainer clears)."""
+    stacks = app.runtime.portainer.stacks
+    update = stacks.update_stack
+
+    def update_stack(who: Identity, stack_id: int, endpoint_id: int, payload: Any) -> Any:
+        if "Env" not in payload:
+            kept = stacks.ctx.stack(stack_id).env
+            payload = {**payload, "Env": kept}
+        return update(who, stack_id, endpoint_id, payload)
+
+    stacks.update_stack = update_stack
+    return app
+
+
+def broken_compose_deployed(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The mock's old behaviour: any compose file deploys."""
+    stacks = app.runtime.portainer.stacks
+    stacks._deploy = lambda who, env, files, swarm: None
     return app
 
 
@@ -536,6 +556,8 @@ BROKEN: tuple[Broken, ...] = (
     Broken("logout that revokes nothing", logout_ignored, "PTR-AUTH-3"),
     Broken("a deleted stack still served", deleted_stack_kept, "SCH-PTR-2"),
     Broken("an active Rancher key deletable", active_key_deletable, "RCH-KEY-6"),
+    Broken("Env kept when an update leaves it out", env_kept_on_update, "PTR-DEP-4"),
+    Broken("a broken compose file deployed", broken_compose_deployed, "PTR-DEP-3"),
     Broken(
         "an environment key reaching other environments", key_leaves_its_environment, "RCH-AUTH-2"
     ),

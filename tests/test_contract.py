@@ -22,7 +22,14 @@ REFERENCE = Path(
 
 SPEC = load_spec()
 OPS = operations(SPEC)
-PUBLIC = {"authenticateUser", "logout", "getStatus", "getSystemStatus", "getPublicSettings"}
+PUBLIC = {
+    "authenticateUser",
+    "logout",
+    "getStatus",
+    "getSystemStatus",
+    "getPublicSettings",
+    "invokeStackWebhook",
+}
 JWT_ONLY = {"createAccessToken"}
 CREATES = {
     "createUser",
@@ -96,6 +103,14 @@ NOT_MODELS = {
     "AuthenticationMethod": "an enum (portainer.AuthenticationMethod), checked where it is used",
     "FeatureFlags": "a map of booleans (FeatureFlagSettings, Features), checked where it is used",
     "PublicEdgeSettings": "the real publicSettingsResponse types Edge as a bare object; fields from CE 2.23's source",
+    # The published extract has no Git or upload payloads: fields from CE 2.23's source.
+    "StackFileUploadRequest": "a multipart form (create_compose_stack.go decodeRequestForm)",
+    "RepositoryStackFields": "composeStackFromGitRepositoryPayload (create_compose_stack.go)",
+    "StandaloneStackRepositoryRequest": "composeStackFromGitRepositoryPayload, as RepositoryStackFields",
+    "SwarmStackRepositoryRequest": "swarmStackFromGitRepositoryPayload (create_swarm_stack.go)",
+    "StackGitUpdateRequest": "stackGitUpdatePayload (stack_update_git.go)",
+    "StackGitRedeployRequest": "stackGitRedployPayload (stack_update_git_redeploy.go)",
+    "DeprecatedStackCreateRequest": "any body of the route the deprecated one stands for",
 }
 
 
@@ -225,7 +240,12 @@ def test_paths_and_methods_are_the_issue_s() -> None:
         ("GET", "/api/stacks/{id}"), ("GET", "/api/stacks/{id}/file"),
         ("POST", "/api/stacks/create/standalone/string"), ("POST", "/api/stacks/create/swarm/string"),
         ("PUT", "/api/stacks/{id}"), ("DELETE", "/api/stacks/{id}"), ("POST", "/api/stacks/{id}/start"),
-        ("POST", "/api/stacks/{id}/stop"), ("GET", "/api/settings"), ("PUT", "/api/settings"),
+        ("POST", "/api/stacks/{id}/stop"), ("POST", "/api/stacks"),
+        ("POST", "/api/stacks/create/standalone/file"), ("POST", "/api/stacks/create/swarm/file"),
+        ("POST", "/api/stacks/create/standalone/repository"),
+        ("POST", "/api/stacks/create/swarm/repository"), ("POST", "/api/stacks/{id}/git"),
+        ("PUT", "/api/stacks/{id}/git/redeploy"), ("POST", "/api/stacks/webhooks/{webhookID}"),
+        ("GET", "/api/settings"), ("PUT", "/api/settings"),
         ("GET", "/api/settings/public"), ("GET", "/v2-beta/projects"),
         ("GET", "/v2-beta/projects/{projectId}"), ("GET", "/v2-beta/projects/{projectId}/apikeys"),
         ("POST", "/v2-beta/projects/{projectId}/apikeys"),

@@ -113,7 +113,7 @@ def test_concurrent_duplicate_names_create_exactly_one() -> None:
         with TestClient(app) as client:
             response = client.post(
                 "/api/stacks/create/standalone/string?endpointId=2",
-                json={"Name": "race", "StackFileContent": "x"},
+                json={"Name": "race", "StackFileContent": "services: {}\n"},
                 headers={"X-API-Key": token},
             )
             statuses.append(response.status_code)
@@ -129,7 +129,7 @@ def test_concurrent_duplicate_names_create_exactly_one() -> None:
 def test_control_api_reset_and_state(client: TestClient, admin_key: str) -> None:
     client.post(
         "/api/stacks/create/standalone/string?endpointId=1",
-        json={"Name": "tmp", "StackFileContent": "x"},
+        json={"Name": "tmp", "StackFileContent": "services: {}\n"},
         headers={"X-API-Key": admin_key},
     )
     state = client.get("/__mock__/state").json()

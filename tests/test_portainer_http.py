@@ -327,7 +327,7 @@ def test_stack_lifecycle(client: TestClient, alice_key: str) -> None:
     )
     updated = client.put(
         f"/api/stacks/{sid}?endpointId=2",
-        json={"StackFileContent": "x: 1\n"},
+        json={"StackFileContent": "services:\n  web:\n    image: nginx:2\n"},
         headers=key(alice_key),
     )
     assert (
@@ -398,8 +398,8 @@ def test_stack_in_an_environment_the_user_may_not_use(client: TestClient, alice_
 def test_endpoint_id_is_required_on_item_changes(client: TestClient, admin_key: str) -> None:
     for method, url in (
         ("PUT", "/api/stacks/1"),
-        ("DELETE", "/api/stacks/1"),
         ("POST", "/api/stacks/1/start"),
+        ("POST", "/api/stacks/1/stop"),
     ):
         response = client.request(
             method, url, headers=key(admin_key), json={"StackFileContent": "x"}
@@ -687,7 +687,7 @@ def test_body_keys_match_case_insensitively_like_portainer(
     assert login_answer.status_code == 200
     created = client.post(
         "/api/stacks/create/standalone/string?endpointId=2",
-        json={"name": "Lower Case Keys", "stackFileContent": "services: {}\n"},
+        json={"name": "Lower Case Keys", "stackFileContent": "services:\n  a:\n    image: x\n"},
         headers=key(alice_key),
     )
     assert (created.status_code, created.json()["Name"]) == (200, "lowercasekeys")

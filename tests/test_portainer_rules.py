@@ -432,9 +432,14 @@ def test_environment_listing_and_grants(backend: PortainerBackend) -> None:
 
 
 # -- stacks
+WEB = "services:\n  web:\n    image: nginx:1.27\n"
+WEB2 = WEB.replace("1.27", "1.28")
+WEB3 = WEB.replace("1.27", "1.29")
+
+
 def test_stack_creation_and_resource_control(backend: PortainerBackend) -> None:
     stacks = backend.stacks
-    body = {"Name": "My Web!", "StackFileContent": "services: {}\n"}
+    body = {"Name": "My Web!", "StackFileContent": WEB}
     mine = stacks.create_stack(ALICE, 2, body, swarm=False)
     assert mine["Name"] == "myweb" and mine["CreatedBy"] == "alice"
     assert mine["ResourceControl"]["UserAccesses"] == [{"UserId": 2, "AccessLevel": 1}]
@@ -448,10 +453,10 @@ def test_stack_creation_and_resource_control(backend: PortainerBackend) -> None:
         "Permission denied to access environment"
     )
     assert error_of(
-        stacks.create_stack, ALICE, 2, {"Name": "", "StackFileContent": "x"}, swarm=False
+        stacks.create_stack, ALICE, 2, {"Name": "", "StackFileContent": WEB}, swarm=False
     ).details == ("Invalid stack name")
     assert error_of(
-        stacks.create_stack, ALICE, 2, {"Name": "s", "StackFileContent": "x"}, swarm=True
+        stacks.create_stack, ALICE, 2, {"Name": "s", "StackFileContent": WEB}, swarm=True
     ).details == ("Invalid Swarm ID")
 
 
@@ -472,7 +477,7 @@ def test_standard_users_see_only_what_resource_control_grants(
 
 def test_item_routes_need_the_environment_too(backend: PortainerBackend) -> None:
     created = backend.stacks.create_stack(
-        ALICE, 2, {"Name": "api", "StackFileContent": "x"}, swarm=False
+        ALICE, 2, {"Name": "api", "StackFileContent": WEB}, swarm=False
     )
     backend.environments.update_environment(2, {"UserAccessPolicies": {}})
     assert [s["Id"] for s in backend.stacks.list_stacks(ALICE, None)].count(created["Id"]) == 1
@@ -516,7 +521,7 @@ def test_zero_endpoint_with_a_swarm_id_keeps_only_that_swarm(
 
 def test_deleting_through_another_environment(backend: PortainerBackend, store: Store) -> None:
     stacks = backend.stacks
-    alices = stacks.create_stack(ALICE, 2, {"Name": "api", "StackFileContent": "x"}, swarm=False)
+    alices = stacks.create_stack(ALICE, 2, {"Name": "api", "StackFileContent": WEB}, swarm=False)
     denied = error_of(stacks.delete_stack, ALICE, alices["Id"], 1)
     assert (denied.status_code, denied.message, denied.details) == (
         403,
@@ -531,14 +536,18 @@ def test_deleting_through_another_environment(backend: PortainerBackend, store: 
 
 def test_update_start_stop_delete(backend: PortainerBackend, store: Store, clock: Clock) -> None:
     stacks = backend.stacks
-    created = stacks.create_stack(ALICE, 2, {"Name": "api", "StackFileContent": "x"}, swarm=False)
+    created = stacks.create_stack(ALICE, 2, {"Name": "api", "StackFileContent": WEB}, swarm=False)
     stack_id = created["Id"]
-    assert error_of(stacks.start_stack, ALICE, stack_id, 2).message == "Stack is already active"
+    running = error_of(stacks.start_stack, ALICE, stack_id, 2)  # Docker's name check first
+    assert (running.status_code, running.message) == (
+        409,
+        "A stack with the name 'api' is already running",
+    )
     assert stacks.stop_stack(ALICE, stack_id, 2)["Status"] == 2
     assert error_of(stacks.stop_stack, ALICE, stack_id, 2).message == "Stack is already inactive"
     clock.now += 100
     updated = stacks.update_stack(
-        ADMIN, stack_id, 2, {"StackFileContent": "y", "Env": [{"name": "A", "value": "1"}]}
+        ADMIN, stack_id, 2, {"StackFileContent": WEB2, "Env": [{"name": "A", "value": "1"}]}
     )
     assert (updated["UpdatedBy"], updated["UpdateDate"], updated["Status"]) == (
         "admin",
@@ -547,9 +556,9 @@ def test_update_start_stop_delete(backend: PortainerBackend, store: Store, clock
     )
     assert updated["CreatedBy"] == "alice" and updated["CreationDate"] == created["CreationDate"]
     assert updated["ResourceControl"] is None  # Portainer answers with the stored stack
-    assert stacks.get_stack_file(ALICE, stack_id) == {"StackFileContent": "y"}
+    assert stacks.get_stack_file(ALICE, stack_id) == {"StackFileContent": WEB2}
     assert (
-        error_of(stacks.update_stack, ALICE, stack_id, 1, {"StackFileContent": "z"}).status_code
+        error_of(stacks.update_stack, ALICE, stack_id, 1, {"StackFileContent": WEB3}).status_code
         == 403
     )
     assert (

@@ -86,3 +86,26 @@ def conflict(message: str, details: str | None = None) -> PortainerError:
 
 def bad_request(message: str, details: str | None = None) -> PortainerError:
     return PortainerError(400, message, details)
+
+
+# -- stacks: wording that differs per route in Portainer (stack_start.go, stack_delete.go, ...)
+def environment_not_found_as(message: str) -> PortainerError:
+    """An environment lookup that failed, in the route's own words."""
+    return PortainerError(404, message, NOT_FOUND_DETAILS)
+
+
+def endpoint_denied() -> PortainerError:
+    """Start and delete say "endpoint" where other stack routes say "environment"."""
+    return PortainerError(
+        403, "Permission denied to access endpoint", "Access denied to environment"
+    )
+
+
+def management_disabled(message: str) -> PortainerError:
+    """A standard user on an environment whose stack management is off; details repeat it."""
+    return PortainerError(403, message, message)
+
+
+def server_error(message: str, details: str | None = None) -> PortainerError:
+    """Portainer's 500, answered on purpose: a deployment or a clone that failed."""
+    return PortainerError(500, message, details)

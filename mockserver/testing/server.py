@@ -214,6 +214,13 @@ class MockServer:
         """A JSON-ready snapshot of the whole state (no secrets or hashes), as /__mock__/state."""
         return self.runtime.store.snapshot()
 
+    # -- Git
+    def git_push(self, url: str, files: dict[str, str], ref: str | None = None) -> str:
+        """Push a commit to a mocked Git repository (created if unknown): `files` (path ->
+        content) change or add files on `ref` (default: the repository's default branch).
+        Returns the new commit's hash, which redeployed stacks show in `GitConfig.ConfigHash`."""
+        return self.runtime.git_push(url, files, ref)
+
     # -- journal
     def requests(
         self,
