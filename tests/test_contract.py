@@ -73,6 +73,13 @@ REAL_MODEL = {
     "OAuthSettings": "portaineree.OAuthSettings",
     "GlobalDeploymentOptions": "portaineree.GlobalDeploymentOptions",
     "EdgeSettings": "portaineree.Edge",
+    "EnvironmentSnapshot": "portainer.DockerSnapshot",
+    "AzureCredentials": "portainer.AzureCredentials",
+    "KubernetesData": "portaineree.KubernetesData",
+    "KubernetesConfiguration": "portaineree.KubernetesConfiguration",
+    "KubernetesFlags": "portainer.KubernetesFlags",
+    "EnvironmentEdgeSettings": "portainer.EnvironmentEdgeSettings",
+    "EnvironmentAgent": "portaineree.EnvironmentAgentData",
 }
 
 # The one allow-list: fields we declare that the published 2.45.3 model lacks, each with a reason.
@@ -84,6 +91,11 @@ ALLOWED_EXTRA_FIELDS = {
     ): "CE 2.23's Settings model has it (api/portainer.go); the EE 2.45 description dropped it",
     ("SettingsUpdateRequest", "EnableTelemetry"): "CE 2.23's settingsUpdatePayload accepts it",
     ("PublicSettings", "EnableTelemetry"): "CE 2.23's publicSettingsResponse has it",
+    ("Environment", "QueryDate"): "CE 2.23's Endpoint struct has it (api/portainer.go)",
+    ("Environment", "PostInitMigrations"): "CE 2.23's Endpoint struct has it (api/portainer.go)",
+    ("Environment", "AuthorizedUsers"): "CE 2.23's Endpoint struct: deprecated, always null",
+    ("Environment", "AuthorizedTeams"): "CE 2.23's Endpoint struct: deprecated, always null",
+    ("Environment", "Tags"): "CE 2.23's Endpoint struct: deprecated, always null",
 }
 
 # Portainer-only component types that do not describe a real model of their own.

@@ -153,3 +153,14 @@ def test_swarm_id_and_services_for_a_standard_user(
     tasks = client.get(docker(3, "tasks"), headers=key(admin_key)).json()
     queue_ids = {s["ID"] for s in services if s["Spec"]["Name"].startswith("queue_")}
     assert len([t for t in tasks if t["ServiceID"] in queue_ids]) == 2
+
+
+def test_snapshots_follow_the_engine(client: TestClient, alice_key: str) -> None:
+    before = client.get("/api/endpoints/2", headers=key(alice_key)).json()["Snapshots"][0]
+    deploy(client, alice_key)
+    after = client.get("/api/endpoints/2", headers=key(alice_key)).json()["Snapshots"][0]
+    assert after["RunningContainerCount"] == before["RunningContainerCount"] + 2
+    assert after["StackCount"] == before["StackCount"] + 1
+    assert after["Swarm"] is False
+    swarm = client.get("/api/endpoints?name=staging", headers=key(alice_key)).json()
+    assert swarm == []  # alice may not use staging

@@ -327,8 +327,8 @@ def _swarm_stack(engine: Engine, state: State, stack: Stack) -> None:
         )
 
 
-def build(state: State, env: Environment, now: int) -> Engine:
-    """The engine of `env` as its stacks make it now."""
+def build(state: State, env: Environment, now: int, stacks: list[Stack] | None = None) -> Engine:
+    """The engine of `env` as its stacks make it now (`stacks`: those on `env`, if known)."""
     engine = Engine(env=env, instance=state.instance_id, now=now)
     system = SYSTEM_NETWORKS + (SWARM_SYSTEM_NETWORKS if engine.swarm else ())
     for name in system:
@@ -346,10 +346,9 @@ def build(state: State, env: Environment, now: int) -> Engine:
                 system=True,
             )
         )
-    stacks = sorted(
-        (s for s in state.stacks.values() if s.endpoint_id == env.id), key=lambda s: s.id
-    )
-    for stack in stacks:
+    if stacks is None:
+        stacks = [s for s in state.stacks.values() if s.endpoint_id == env.id]
+    for stack in sorted(stacks, key=lambda s: s.id):
         if stack.type == STACK_COMPOSE:
             _compose_stack(engine, state, stack)
         elif stack.type == STACK_SWARM and engine.swarm:
