@@ -284,6 +284,51 @@ RULES: tuple[Rule, ...] = (
         f"updateEnvironment, listEnvironments; {PORTAINER_NOTES} §6",
         "test_portainer_environments.py::test_standard_users_cannot_manage_environments",
     ),
+    # ------------------------------------------------------------ Portainer: Docker proxy
+    _p(
+        "PTR-DOCK-1",
+        "after a deploy, the stack's containers are listed by the Docker proxy under its Compose"
+        " project label, running, each with its service label",
+        f"dockerListContainers; {PORTAINER_NOTES} §4.3 (the project label names the stack);"
+        " [P] api/http/proxy/factory/docker/transport.go (containers/json)",
+        "test_portainer_docker.py::test_a_deployed_stack_s_containers_are_listed",
+    ),
+    _p(
+        "PTR-DOCK-2",
+        "after a stack stop, none of its containers is running (exited, or gone)",
+        "stopStack, dockerListContainers; [P] api/http/handler/stacks/stack_stop.go",
+        "test_portainer_docker.py::test_a_stopped_stack_s_containers_are_not_running",
+    ),
+    _p(
+        "PTR-DOCK-3",
+        "after a stack delete, none of its containers is listed, even with all=1",
+        "deleteStack, dockerListContainers; [P] api/http/handler/stacks/stack_delete.go",
+        "test_portainer_docker.py::test_a_deleted_stack_s_containers_are_gone",
+    ),
+    _p(
+        "PTR-DOCK-4",
+        "on a swarm manager, /docker/swarm's ID is the cluster id /docker/info reports, and a"
+        " swarm stack created with it is listed under that SwarmID with its services",
+        "dockerInspectSwarm, createSwarmStackFromString, dockerListServices; [P]"
+        " api/http/proxy/factory/docker/swarm.go",
+        "test_portainer_docker.py::test_the_swarm_id_creates_a_swarm_stack",
+    ),
+    _p(
+        "PTR-DOCK-5",
+        "a standard user without access to the environment gets 403 `Permission denied to access"
+        " environment` on every Docker proxy path, known or not",
+        "every /docker operation; [P] api/http/handler/endpointproxy/proxy_docker.go"
+        " (AuthorizedEndpointOperation before proxying)",
+        "test_portainer_docker.py::test_a_user_without_the_environment_gets_403",
+    ),
+    _p(
+        "PTR-DOCK-6",
+        "a standard user's container list leaves out the containers of stacks no resource control"
+        " grants them, and inspecting one is 403",
+        "dockerListContainers, dockerInspectContainer; [P]"
+        " api/http/proxy/factory/docker/access_control.go (filterResourceList, findResourceControl)",
+        "test_portainer_docker.py::test_containers_are_filtered_by_resource_control",
+    ),
     # ------------------------------------------------------------ Portainer: stacks
     _p(
         "PTR-STK-1",

@@ -232,6 +232,23 @@ class PortainerSandbox:
     def _prepare_stopStack(self, case: Any) -> None:
         self._stack_item(case, fresh=False)
 
+    # Container actions through the Docker proxy never touch a real container: they are pointed
+    # at a name no container has (the positive answer is then Docker's 404).
+    def _prepare_dockerStartContainer(self, case: Any) -> None:
+        self._absent_container(case)
+
+    def _prepare_dockerStopContainer(self, case: Any) -> None:
+        self._absent_container(case)
+
+    def _prepare_dockerRestartContainer(self, case: Any) -> None:
+        self._absent_container(case)
+
+    @staticmethod
+    def _absent_container(case: Any) -> None:
+        params = _params(case)
+        if params.get("containerId"):
+            params["containerId"] = unique("absent-container")
+
     def _prepare_deleteStack(self, case: Any) -> None:
         self._stack_item(case, fresh=True)
 

@@ -65,6 +65,21 @@ def build_schema(family: str, base_url: str | None) -> Any:
         }
         for op_id, statuses in contract.business_rule_statuses(spec).items()
     ]
+    # A 5xx the contract documents is the product's deliberate answer (Docker's 503 on swarm
+    # routes of an engine that is not a swarm manager), not a server error.
+    for op_id, op in contract.operations(spec).items():
+        documented = sorted(s for s in op.get("responses", {}) if s.startswith("5"))
+        if documented:
+            operations.append(
+                {
+                    "include-operation-id": op_id,
+                    "checks": {
+                        "not_a_server_error": {
+                            "expected-statuses": ["2xx", "3xx", "4xx", *documented]
+                        }
+                    },
+                }
+            )
     soft = [op for op in SOFT_DELETED_READS if op in contract.operations(spec)]
     if soft:
         operations.append(

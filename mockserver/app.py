@@ -32,7 +32,11 @@ DOCS_PATH = "/api/docs"
 SPEC_URL = "/api/openapi.json"
 
 # Which module serves each family's operations, by tag prefix.
-_HANDLER_MODULES = ("mockserver.portainer.handlers", "mockserver.rancher.handlers")
+_HANDLER_MODULES = (
+    "mockserver.portainer.handlers",
+    "mockserver.portainer.docker.handlers",
+    "mockserver.rancher.handlers",
+)
 _SECURITY_FUNCS = {
     "ApiKeyAuth": ("x-apikeyInfoFunc", "mockserver.portainer.handlers.api_key_info"),
     "jwt": ("x-bearerInfoFunc", "mockserver.portainer.handlers.jwt_info"),

@@ -53,6 +53,9 @@ _ROUTE_VARIABLES = (
 )
 
 
+_DOCKER_PATH = re.compile(r"^/api/endpoints/([0-9]+)/docker(?:/|$)")
+
+
 _GO_INT_MAX = 2**63 - 1
 _LONG_NUMBER = re.compile(r"[0-9]{19}")  # 18 digits always fit in an int64
 
@@ -184,6 +187,9 @@ class ErrorTranslator:
 
     def http_error(self, request: ConnexionRequest, exc: HTTPException) -> ConnexionResponse:
         path = request.url.path
+        docker = _DOCKER_PATH.match(path)
+        if docker is not None and exc.status_code in (404, 405):
+            return render(self._docker_unknown(request, int(docker.group(1))))
         if exc.status_code == 405:
             return self._method_not_allowed(request)
         if exc.status_code == 404:
@@ -218,6 +224,17 @@ class ErrorTranslator:
         return self._server_error(request.url.path, "Internal Server Error")
 
     # -- helpers
+    def _docker_unknown(self, request: ConnexionRequest, environment_id: int) -> MockError:
+        """A Docker path (or method) outside the subset: Portainer authenticates and checks the
+        environment, then Docker answers 404 `page not found`."""
+        from mockserver.portainer.docker.proxy import DockerProxy
+
+        try:
+            who = self.runtime.authenticator.authenticate(request.headers, request.cookies)
+            return DockerProxy(self.runtime.portainer.ctx).unknown_path(who, environment_id)
+        except MockError as error:
+            return error
+
     def _server_error(self, path: str, detail: str) -> ConnexionResponse:
         if is_rancher(path):
             return render(RancherError(500, detail=detail))

@@ -21,6 +21,9 @@ from mockserver.rancher.wire import RancherWire
 RANCHER_PREFIX = "/v2-beta"
 RANCHER_V1 = "/v1"  # Rancher's older API version: an alias of /v2-beta here
 _APIKEY_SEGMENT = re.compile(r"/(apikey|apiKey|apiKeys)(?=/|$)")
+# Docker clients put the API version first (`/v1.47/containers/json`); Portainer's proxy drops
+# it (api/http/proxy/factory/docker/transport.go, apiVersionRe).
+_DOCKER_API_VERSION = re.compile(r"^(/api/endpoints/[^/]+/docker)/v[0-9]+\.[0-9]+(?=/)")
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -169,6 +172,12 @@ class MockMiddleware:
 
     @staticmethod
     def _normalise_portainer(scope: Scope) -> None:
+        path = scope["path"]
+        if "/docker/v" in path:
+            stripped = _DOCKER_API_VERSION.sub(r"\1", path)
+            if stripped != path:
+                scope["path"] = stripped
+                scope["raw_path"] = stripped.encode()
         auth = _header(scope, b"authorization")
         if auth is not None and auth.strip() and b" " not in auth.strip():
             # Portainer accepts a bare JWT without the "Bearer " prefix.

@@ -233,6 +233,9 @@ class State:
     git_repositories: dict[str, GitRepository] = field(default_factory=dict)
     rancher_admin_account: str = "1a0"
     next_ids: dict[str, int] = field(default_factory=dict)
+    # Only what the Docker proxy itself changes (container start/stop/restart), by container id;
+    # everything else of the Docker view is derived from the stacks (portainer/docker/model.py).
+    container_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def new_id(self, kind: str) -> int:
         """Next id of a kind, starting at 1; never reused, even after deletes."""

@@ -337,6 +337,82 @@ class PublicValueWritable(Layer):
         return data
 
 
+def _docker(scope: Any, tail: str) -> bool:
+    parts = scope["path"].split("/")
+    return (
+        len(parts) > 4
+        and parts[1:3] == ["api", "endpoints"]
+        and parts[4] == "docker"
+        and (scope["path"].endswith(tail))
+    )
+
+
+class ContainersNeverListed(Layer):
+    """The Docker proxy's container list is always empty."""
+
+    def rewrite(self, scope: Any, request: bytes, status: int, data: Any) -> Any:
+        return [] if _docker(scope, "/containers/json") and status == 200 else data
+
+
+class StoppedContainersStillRunning(Layer):
+    """Containers read as running whatever their stack's state."""
+
+    def rewrite(self, scope: Any, request: bytes, status: int, data: Any) -> Any:
+        if _docker(scope, "/containers/json") and isinstance(data, list):
+            return [{**c, "State": "running"} if isinstance(c, dict) else c for c in data]
+        return data
+
+
+class DeletedContainersStillListed(Layer):
+    """A container once listed stays listed (for the same query), after its stack is gone."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app)
+        self.seen: dict[bytes, dict[str, Any]] = {}
+
+    def rewrite(self, scope: Any, request: bytes, status: int, data: Any) -> Any:
+        if not (_docker(scope, "/containers/json") and isinstance(data, list)):
+            return data
+        seen = self.seen.setdefault(scope.get("query_string", b""), {})
+        for container in data:
+            seen[container["Id"]] = container
+        return list(seen.values())
+
+
+class WrongSwarmId(Layer):
+    """/docker/swarm answers an ID that is not the swarm's."""
+
+    def rewrite(self, scope: Any, request: bytes, status: int, data: Any) -> Any:
+        if _docker(scope, "/swarm") and isinstance(data, dict) and "ID" in data:
+            return {**data, "ID": "x" + str(data["ID"])}
+        return data
+
+
+def _as_admin(layer: Layer, scope: Any) -> None:
+    admin = next(a for a in layer.runtime.seeded.accounts.values() if a.role == 1)
+    dropped = (b"authorization", b"x-api-key")
+    headers = [(k, v) for k, v in scope["headers"] if k.lower() not in dropped]
+    scope["headers"] = [*headers, (b"x-api-key", admin.tokens[0].encode())]
+
+
+class DockerProxyIgnoresGrants(Layer):
+    """Every Docker proxy request runs as the administrator: environment grants ignored."""
+
+    def answer_early(self, scope: Any, body: bytes) -> tuple[int, Any] | None:
+        if _docker(scope, ""):
+            _as_admin(self, scope)
+        return None
+
+
+class ContainerListUnfiltered(Layer):
+    """The container list and inspect run as the administrator: resource controls ignored."""
+
+    def answer_early(self, scope: Any, body: bytes) -> tuple[int, Any] | None:
+        if _docker(scope, "/json") and "/containers/" in scope["path"]:
+            _as_admin(self, scope)
+        return None
+
+
 # ---------------------------------------------------------------- rules switched off in one app
 def search_ignores_grants(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """GET /api/endpoints?search=... looks through every environment, granted or not."""
@@ -584,6 +660,30 @@ BROKEN: tuple[Broken, ...] = (
         "schemas letting an environment key write publicValue",
         layer(PublicValueWritable),
         "RCH-DISC-2",
+    ),
+    Broken(
+        "a deployed stack's containers never listed", layer(ContainersNeverListed), "PTR-DOCK-1"
+    ),
+    Broken(
+        "a stopped stack's containers still running",
+        layer(StoppedContainersStillRunning),
+        "PTR-DOCK-2",
+    ),
+    Broken(
+        "a deleted stack's containers still listed",
+        layer(DeletedContainersStillListed),
+        "PTR-DOCK-3",
+    ),
+    Broken("a wrong swarm id from /docker/swarm", layer(WrongSwarmId), "PTR-DOCK-4"),
+    Broken(
+        "the Docker proxy open to users without the environment",
+        layer(DockerProxyIgnoresGrants),
+        "PTR-DOCK-5",
+    ),
+    Broken(
+        "containers listed whatever their resource control",
+        layer(ContainerListUnfiltered),
+        "PTR-DOCK-6",
     ),
 )
 

@@ -8,11 +8,16 @@ from mockserver.auth import Identity
 
 from . import errors, payload, permissions, views
 from .context import Context
+from .docker.snapshots import environment_snapshots
 
 
 class Environments:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+
+    def _snapshots(self, envs: list[Any]) -> dict[int, list[dict[str, Any]]]:
+        store = self.ctx.store
+        return environment_snapshots(store.state, envs, store.now())
 
     def visible(self, who: Identity) -> list[Any]:
         """The environments `who` may use, by id."""
@@ -42,7 +47,11 @@ class Environments:
             envs = envs[:limit]
         # Portainer's FilterEndpoints blanks UserAccessPolicies (only) for standard users.
         hide = not permissions.is_admin(who)
-        page = [views.environment_view(e, hide_user_policies=hide) for e in envs]
+        snapshots = self._snapshots(envs)
+        page = [
+            views.environment_view(e, hide_user_policies=hide, snapshots=snapshots[e.id])
+            for e in envs
+        ]
         return page, total, available
 
     def get_environment(self, who: Identity, environment_id: int) -> dict[str, Any]:
@@ -50,7 +59,7 @@ class Environments:
         if not permissions.may_use_environment(who, env):
             raise errors.environment_denied()
         # Inspect hides no access policy, for anyone (endpoint_inspect.go only calls hideFields).
-        return views.environment_view(env)
+        return views.environment_view(env, snapshots=self._snapshots([env])[env.id])
 
     def update_environment(self, environment_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         """Rename, or change access policies (administrators only: the bouncer sees to that)."""
@@ -94,4 +103,4 @@ class Environments:
                             for k, v in policies.items()
                         },
                     )
-            return views.environment_view(env)
+            return views.environment_view(env, snapshots=self._snapshots([env])[env.id])

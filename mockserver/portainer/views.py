@@ -48,8 +48,37 @@ def token_view(token: AccessToken, with_digest: bool = False) -> dict[str, Any]:
     return view
 
 
-def environment_view(env: Environment, hide_user_policies: bool = False) -> dict[str, Any]:
-    """An environment; the list blanks `UserAccessPolicies` (only) for standard users."""
+_KUBERNETES_DEFAULT = {
+    "Snapshots": [],
+    "Configuration": {
+        "UseLoadBalancer": False,
+        "UseServerMetrics": False,
+        "EnableResourceOverCommit": False,
+        "ResourceOverCommitPercentage": 0,
+        "StorageClasses": None,
+        "IngressClasses": None,
+        "RestrictDefaultNamespace": False,
+        "IngressAvailabilityPerNamespace": False,
+        "AllowNoneIngressClass": False,
+    },
+    "Flags": {
+        "IsServerMetricsDetected": False,
+        "IsServerIngressClassDetected": False,
+        "IsServerStorageDetected": False,
+    },
+}
+
+
+def environment_view(
+    env: Environment,
+    hide_user_policies: bool = False,
+    snapshots: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """An environment; the list blanks `UserAccessPolicies` (only) for standard users.
+
+    `snapshots` is the Docker snapshot list (docker/views.py computes it from the stacks);
+    the other fields below are what Portainer CE 2.23 always sends (api/portainer.go Endpoint).
+    """
     return {
         "Id": env.id,
         "Name": env.name,
@@ -68,6 +97,24 @@ def environment_view(env: Environment, hide_user_policies: bool = False) -> dict
         "Heartbeat": False,
         "LastCheckInDate": 0,
         "UserTrusted": True,
+        "Snapshots": snapshots if snapshots is not None else [],
+        "Gpus": [],
+        "AzureCredentials": {"ApplicationID": "", "TenantID": "", "AuthenticationKey": ""},
+        "EdgeKey": "",
+        "Kubernetes": _copy(_KUBERNETES_DEFAULT),
+        "ComposeSyntaxMaxVersion": "",
+        "QueryDate": 0,
+        "PostInitMigrations": {"MigrateIngresses": True, "MigrateGPUs": True},
+        "Edge": {
+            "AsyncMode": False,
+            "PingInterval": 0,
+            "SnapshotInterval": 0,
+            "CommandInterval": 0,
+        },
+        "Agent": {"Version": ""},
+        "AuthorizedUsers": None,
+        "AuthorizedTeams": None,
+        "Tags": None,
     }
 
 
