@@ -188,7 +188,7 @@ def build(seed: int, scenario: dict[str, Any]) -> Seeded:
         role = ADMIN if str(spec.get("role", "standard")) in ("admin", "1") else STANDARD
         user = User(
             id=state.new_id("user"),
-            username=str(spec["username"]),
+            username=str(spec["username"]).lower(),  # stored lowercased, as Portainer does
             role=role,
             password_hash=secrets.hash_password(str(spec["password"]), salt=rng.randbytes(16)),
         )
@@ -213,7 +213,7 @@ def build(seed: int, scenario: dict[str, Any]) -> Seeded:
     # stacks: owned by the named users first, spread over environments they may use
     owners = list(state.users.values())
     words = _StackWords(fake)
-    for index in range(int(extra.get("stacks", 0))):
+    for index in range(int(extra.get("stacks", 0)) if owners else 0):
         owner = owners[index % len(owners)]
         usable = [e for e in state.environments.values() if owner.is_admin or e.grants(owner.id)]
         if not usable:

@@ -22,7 +22,15 @@ REFERENCE = Path(
 
 SPEC = load_spec()
 OPS = operations(SPEC)
-PUBLIC = {"authenticateUser", "logout", "getStatus", "getSystemStatus", "getPublicSettings"}
+PUBLIC = {
+    "authenticateUser",
+    "logout",
+    "getStatus",
+    "getSystemStatus",
+    "getPublicSettings",
+    "checkAdministrator",
+    "initAdministrator",
+}
 JWT_ONLY = {"createAccessToken"}
 CREATES = {
     "createUser",
@@ -42,6 +50,7 @@ REAL_MODEL = {
     "CurrentUser": "users.CurrentUserInspectResponse",
     "UserSummary": "users.User",
     "UserCreateRequest": "users.userCreatePayload",
+    "UserUpdateRequest": "users.userUpdatePayload",
     "AccessToken": "portainer.APIKey",
     "AccessTokenCreateRequest": "users.userAccessTokenCreatePayload",
     "AccessTokenCreated": "users.accessTokenResponse",
@@ -96,6 +105,11 @@ NOT_MODELS = {
     "AuthenticationMethod": "an enum (portainer.AuthenticationMethod), checked where it is used",
     "FeatureFlags": "a map of booleans (FeatureFlagSettings, Features), checked where it is used",
     "PublicEdgeSettings": "the real publicSettingsResponse types Edge as a bare object; fields from CE 2.23's source",
+    # Models the 2.45.3 extract does not carry; fields from CE 2.23's source, file named.
+    "AdminInitRequest": "users/admin_init.go adminInitPayload (not in the extract)",
+    "UserPasswordUpdateRequest": "users/user_update_password.go payload (not in the extract)",
+    "Team": "portainer.Team in api/portainer.go (not in the extract)",
+    "TeamMembership": "portainer.TeamMembership in api/portainer.go (not in the extract)",
 }
 
 
@@ -219,6 +233,9 @@ def test_paths_and_methods_are_the_issue_s() -> None:
         ("POST", "/api/auth"), ("POST", "/api/auth/logout"), ("GET", "/api/status"),
         ("GET", "/api/system/status"), ("GET", "/api/users"), ("POST", "/api/users"),
         ("GET", "/api/users/{id}"), ("DELETE", "/api/users/{id}"), ("GET", "/api/users/me"),
+        ("PUT", "/api/users/{id}"), ("PUT", "/api/users/{id}/passwd"),
+        ("GET", "/api/users/{id}/memberships"), ("GET", "/api/users/admin/check"),
+        ("POST", "/api/users/admin/init"),
         ("GET", "/api/users/{id}/tokens"), ("POST", "/api/users/{id}/tokens"),
         ("DELETE", "/api/users/{id}/tokens/{keyID}"), ("GET", "/api/endpoints"),
         ("GET", "/api/endpoints/{id}"), ("PUT", "/api/endpoints/{id}"), ("GET", "/api/stacks"),

@@ -278,6 +278,7 @@ def test_the_contract_marks_portainer_s_admin_and_rate_limited_routes() -> None:
     assert {op for op, g in guards.items() if g.rate_limited} == {
         "authenticateUser",
         "createAccessToken",
+        "updateUserPassword",
     }
 
 

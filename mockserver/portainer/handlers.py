@@ -74,6 +74,34 @@ async def get_user(token_info: dict[str, Any], id_: int) -> Answer:
     return current().portainer.users.get_user(identity(token_info), id_)
 
 
+async def update_user(token_info: dict[str, Any], id_: int, body: dict[str, Any]) -> Answer:
+    return current().portainer.users.update_user(identity(token_info), id_, body)
+
+
+async def update_user_password(
+    token_info: dict[str, Any], id_: int, body: dict[str, Any]
+) -> Answer:
+    users = current().portainer.users
+    users.update_password(
+        identity(token_info), id_, body.get("Password", ""), body.get("NewPassword", "")
+    )
+    return NO_CONTENT
+
+
+async def list_user_memberships(token_info: dict[str, Any], id_: int) -> Answer:
+    return current().portainer.users.memberships_of(identity(token_info), id_)
+
+
+async def check_administrator() -> Answer:
+    current().portainer.users.check_admin()
+    return NO_CONTENT
+
+
+async def init_administrator(body: dict[str, Any]) -> Answer:
+    users = current().portainer.users
+    return users.init_admin(body.get("Username", ""), body.get("Password", ""))
+
+
 async def delete_user(token_info: dict[str, Any], id_: int) -> Answer:
     current().portainer.users.delete_user(identity(token_info), id_)
     return NO_CONTENT

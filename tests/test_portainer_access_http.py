@@ -1,0 +1,128 @@
+"""Portainer's access model over HTTP, against the app in-process (response validation on)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from mockserver.app import create_app
+from mockserver.config import MockConfig
+
+from .conftest import login
+from .test_portainer_http import bearer, key
+
+
+@pytest.fixture
+def fresh_client() -> Iterator[TestClient]:
+    app = create_app(MockConfig(validate_responses=True, rate_limit=False, scenario="fresh"))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+# -- first run
+def test_first_run_bootstrap(fresh_client: TestClient) -> None:
+    check = fresh_client.get("/api/users/admin/check")
+    assert (check.status_code, check.json()["message"]) == (
+        404,
+        "No administrator account found inside the database",
+    )
+    short = fresh_client.post("/api/users/admin/init", json={"Username": "root", "Password": "x"})
+    assert short.status_code == 400
+    made = fresh_client.post(
+        "/api/users/admin/init", json={"Username": "Root", "Password": "long-enough-pass"}
+    )
+    assert made.status_code == 200, made.text
+    assert (made.json()["Username"], made.json()["Role"]) == ("root", 1)
+    assert "Password" not in made.json()
+    assert fresh_client.get("/api/users/admin/check").status_code == 204
+    again = fresh_client.post(
+        "/api/users/admin/init", json={"Username": "other", "Password": "long-enough-pass"}
+    )
+    assert (again.status_code, again.json()["details"]) == (
+        409,
+        "An administrator user already exists",
+    )
+    assert login(fresh_client, "root", "long-enough-pass")
+
+
+# -- users
+def test_created_usernames_are_lowercased_without_cache(client: TestClient, admin_key: str) -> None:
+    made = client.post(
+        "/api/users",
+        json={"Username": "MixedCase", "Password": "long-enough-pass", "Role": 2},
+        headers=key(admin_key),
+    )
+    assert (made.json()["Username"], made.json()["UseCache"]) == ("mixedcase", False)
+    clash = client.post(
+        "/api/users",
+        json={"Username": "MIXEDcase", "Password": "long-enough-pass", "Role": 2},
+        headers=key(admin_key),
+    )
+    assert clash.status_code == 409
+
+
+def test_users_by_environment_leave_out_administrators(client: TestClient, admin_key: str) -> None:
+    listed = client.get("/api/users", params={"environmentId": 2}, headers=key(admin_key))
+    assert [u["Username"] for u in listed.json()] == ["alice"]
+
+
+def test_user_update_over_http(client: TestClient, admin_key: str, alice_key: str) -> None:
+    mine = client.put("/api/users/2", json={"Theme": {"color": "dark"}}, headers=key(alice_key))
+    assert (mine.status_code, mine.json()["ThemeSettings"]["color"]) == (200, "dark")
+    other = client.put("/api/users/3", json={"UseCache": True}, headers=key(alice_key))
+    assert (other.status_code, other.json()["message"]) == (403, "Permission denied to update user")
+    promote = client.put("/api/users/2", json={"Role": 1}, headers=key(alice_key))
+    assert promote.status_code == 403
+    clash = client.put("/api/users/2", json={"Username": "Bob"}, headers=key(admin_key))
+    assert clash.status_code == 409
+    missing = client.put("/api/users/999", json={}, headers=key(admin_key))
+    assert missing.status_code == 404
+
+
+def test_password_change_refuses_the_old_jwt(client: TestClient, runtime) -> None:  # type: ignore[no-untyped-def]
+    old = login(client, "alice", "alice-password")
+    client.cookies.clear()
+    now = runtime.store.now()
+    runtime.store.clock = lambda: now + 1  # a later second than the JWT's iat
+    wrong = client.put(
+        "/api/users/2/passwd",
+        json={"Password": "nope", "NewPassword": "a-new-long-password"},
+        headers=bearer(old),
+    )
+    assert (wrong.status_code, wrong.json()["message"]) == (403, "Current password doesn't match")
+    changed = client.put(
+        "/api/users/2/passwd",
+        json={"Password": "alice-password", "NewPassword": "a-new-long-password"},
+        headers=bearer(old),
+    )
+    assert changed.status_code == 204, changed.text
+    refused = client.get("/api/users/me", headers=bearer(old))
+    assert (refused.status_code, refused.json()["message"]) == (401, "Invalid JWT token")
+    new = login(client, "alice", "a-new-long-password")
+    assert client.get("/api/users/me", headers=bearer(new)).status_code == 200
+
+
+def test_password_change_is_rate_limited() -> None:
+    app = create_app(MockConfig(validate_responses=True, rate_limit=True))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        alice = app.runtime.seeded.accounts["alice"].tokens[0]
+        answers = [
+            client.put(
+                "/api/users/2/passwd",
+                json={"Password": "nope", "NewPassword": "a-new-long-password"},
+                headers=key(alice),
+            ).json()["details"]
+            for _ in range(12)
+        ]
+    assert answers[0] == "Current password does not match the password provided. Please try again"
+    assert answers[-1] == "Access denied to resource"
+
+
+def test_user_memberships_are_for_self_or_administrators(
+    client: TestClient, admin_key: str, alice_key: str
+) -> None:
+    assert client.get("/api/users/2/memberships", headers=key(alice_key)).status_code == 200
+    assert client.get("/api/users/3/memberships", headers=key(alice_key)).status_code == 403
+    assert client.get("/api/users/3/memberships", headers=key(admin_key)).status_code == 200

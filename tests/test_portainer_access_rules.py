@@ -1,0 +1,151 @@
+"""Portainer's access model as plain Python: first run, user updates and passwords, teams,
+resource controls and environment security settings. No server, no HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockserver.auth import Authenticator, Identity
+from mockserver.portainer import permissions
+from mockserver.portainer.backend import PortainerBackend
+from mockserver.seed import build, load_scenario
+from mockserver.state import ResourceControl, Store
+
+from .test_portainer_rules import ADMIN, ALICE, BOB, Clock, error_of
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(clock: Clock) -> Store:
+    return Store(build(42, load_scenario(None)).state, clock=clock)
+
+
+@pytest.fixture
+def backend(store: Store) -> PortainerBackend:
+    return PortainerBackend(store, Authenticator(store), None)
+
+
+@pytest.fixture
+def fresh() -> PortainerBackend:
+    store = Store(build(42, load_scenario("fresh")).state)
+    return PortainerBackend(store, Authenticator(store), None)
+
+
+# -- first run
+def test_a_fresh_instance_has_no_administrator_until_init(fresh: PortainerBackend) -> None:
+    assert fresh.ctx.store.state.users == {}
+    assert error_of(fresh.users.check_admin).status_code == 404
+    created = fresh.users.init_admin("Root", "long-enough-pass")
+    assert (created["Id"], created["Username"], created["Role"]) == (1, "root", 1)
+    fresh.users.check_admin()  # no error: 204
+    again = error_of(fresh.users.init_admin, "other", "long-enough-pass")
+    assert (again.status_code, again.message, again.details) == (
+        409,
+        "Unable to create administrator user",
+        "An administrator user already exists",
+    )
+
+
+def test_admin_init_checks_the_password_length(fresh: PortainerBackend) -> None:
+    short = error_of(fresh.users.init_admin, "root", "short")
+    assert (short.status_code, short.message) == (400, "Password does not meet the requirements")
+    assert not fresh.users.admin_exists()
+    assert error_of(fresh.users.init_admin, "", "long-enough-pass").status_code == 400
+
+
+# -- users
+def test_usernames_are_stored_lowercased_and_unique_regardless_of_case(
+    backend: PortainerBackend,
+) -> None:
+    created = backend.users.create_user("MixedCase", "long-enough-pass", 2)
+    assert (created["Username"], created["UseCache"]) == ("mixedcase", False)
+    assert (
+        error_of(backend.users.create_user, "MIXEDCASE", "long-enough-pass", 2).status_code == 409
+    )
+
+
+def test_the_user_list_by_environment_leaves_administrators_out(
+    backend: PortainerBackend,
+) -> None:
+    names = [u["Username"] for u in backend.users.list_users(ADMIN, 2)]
+    assert names == ["alice"]
+    assert backend.users.list_users(ADMIN, 1) == []
+
+
+def test_user_update_rules(backend: PortainerBackend) -> None:
+    assert error_of(backend.users.update_user, BOB, 2, {"UseCache": True}).status_code == 403
+    role = error_of(backend.users.update_user, ALICE, 2, {"Role": 1})
+    assert (role.status_code, role.details) == (403, "Access denied to resource")
+    rename = error_of(backend.users.update_user, ALICE, 2, {"Username": "alicia"})
+    assert (rename.status_code, rename.message) == (
+        403,
+        "Permission denied. Unable to update username",
+    )
+    clash = error_of(backend.users.update_user, ADMIN, 2, {"Username": "BOB"})
+    assert clash.status_code == 409
+    updated = backend.users.update_user(
+        ALICE, 2, {"UseCache": True, "Theme": {"color": "dark"}, "Username": "alice"}
+    )
+    assert (updated["UseCache"], updated["ThemeSettings"]) == (True, {"color": "dark"})
+    renamed = backend.users.update_user(ADMIN, 2, {"Username": "Alicia"})
+    assert renamed["Username"] == "alicia"
+
+
+def test_user_update_password_needs_the_current_one_from_a_standard_user(
+    backend: PortainerBackend, store: Store, clock: Clock
+) -> None:
+    wrong = error_of(
+        backend.users.update_user, ALICE, 2, {"Password": "nope", "NewPassword": "new-long-pass"}
+    )
+    assert (wrong.status_code, wrong.message) == (
+        403,
+        "Current password doesn't match. Password left unchanged",
+    )
+    short = error_of(
+        backend.users.update_user, ALICE, 2, {"Password": "alice-password", "NewPassword": "x"}
+    )
+    assert short.status_code == 400
+    backend.users.update_user(ADMIN, 2, {"NewPassword": "set-by-the-admin"})  # no current one
+    assert store.state.users[2].token_issue_at == int(clock.now)
+    backend.users.login("alice", "set-by-the-admin")
+
+
+def test_password_change_checks_the_current_one_even_for_administrators(
+    backend: PortainerBackend,
+) -> None:
+    wrong = error_of(backend.users.update_password, ADMIN, 2, "nope", "new-long-password")
+    assert (wrong.status_code, wrong.message) == (403, "Current password doesn't match")
+    assert error_of(backend.users.update_password, BOB, 2, "x", "y").status_code == 403
+    short = error_of(backend.users.update_password, ALICE, 2, "alice-password", "short")
+    assert (short.status_code, short.message) == (400, "Password does not meet the requirements")
+    backend.users.update_password(ALICE, 2, "alice-password", "a-new-long-password")
+    assert error_of(backend.users.login, "alice", "alice-password").status_code == 422
+    backend.users.login("alice", "a-new-long-password")
+
+
+def test_a_password_change_refuses_the_jwts_issued_before_it(
+    backend: PortainerBackend, clock: Clock
+) -> None:
+    auth = backend.ctx.authenticator
+    old = backend.users.login("alice", "alice-password")
+    clock.now += 1  # TokenIssueAt and iat are whole seconds, as in Portainer
+    backend.users.update_password(ALICE, 2, "alice-password", "a-new-long-password")
+    assert error_of(auth.identity_from_jwt, old).status_code == 401
+    new = backend.users.login("alice", "a-new-long-password")
+    assert auth.identity_from_jwt(new).user_id == 2
+
+
+def test_resource_control_grants_through_teams_and_public() -> None:
+    member = Identity(3, "bob", 2, "apikey", teams=frozenset({7}))
+    shared = ResourceControl(id=1, resource_id="1_web", team_accesses=[7])
+    assert permissions.resource_control_grants(member, shared)
+    assert not permissions.resource_control_grants(BOB, shared)
+    public = ResourceControl(id=2, resource_id="1_db", public=True)
+    assert permissions.resource_control_grants(BOB, public)
+    assert not permissions.resource_control_grants(
+        BOB, ResourceControl(id=3, resource_id="1_x", public=True, administrators_only=True)
+    )
