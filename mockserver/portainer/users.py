@@ -234,6 +234,7 @@ class Users:
         """`GET /api/users/{id}/memberships`: the user themself or an administrator."""
         if not permissions.may_update_user(who, user_id):
             raise errors.forbidden("Permission denied to update user memberships")
+        self.ctx.user(user_id)  # Portainer answers [] for an unknown user; the mock 404
         memberships = self.ctx.store.state.team_memberships.values()
         found = sorted((m for m in memberships if m.user_id == user_id), key=lambda m: m.id)
         return [views.membership_view(m) for m in found]
