@@ -108,6 +108,9 @@ NOT_MODELS = {
     # Models the 2.45.3 extract does not carry; fields from CE 2.23's source, file named.
     "AdminInitRequest": "users/admin_init.go adminInitPayload (not in the extract)",
     "UserPasswordUpdateRequest": "users/user_update_password.go payload (not in the extract)",
+    "SystemVersion": "system/system_version.go versionResponse (not in the extract)",
+    "SystemInfo": "system/system_info.go systemInfoResponse (not in the extract)",
+    "EnvironmentSettingsUpdateRequest": "endpoints/endpoint_settings_update.go payload (not in the extract)",
     "Team": "portainer.Team in api/portainer.go (not in the extract)",
     "TeamMembership": "portainer.TeamMembership in api/portainer.go (not in the extract)",
 }
@@ -235,7 +238,8 @@ def test_paths_and_methods_are_the_issue_s() -> None:
         ("GET", "/api/users/{id}"), ("DELETE", "/api/users/{id}"), ("GET", "/api/users/me"),
         ("PUT", "/api/users/{id}"), ("PUT", "/api/users/{id}/passwd"),
         ("GET", "/api/users/{id}/memberships"), ("GET", "/api/users/admin/check"),
-        ("POST", "/api/users/admin/init"),
+        ("POST", "/api/users/admin/init"), ("GET", "/api/system/version"),
+        ("GET", "/api/system/info"), ("PUT", "/api/endpoints/{id}/settings"),
         ("GET", "/api/users/{id}/tokens"), ("POST", "/api/users/{id}/tokens"),
         ("DELETE", "/api/users/{id}/tokens/{keyID}"), ("GET", "/api/endpoints"),
         ("GET", "/api/endpoints/{id}"), ("PUT", "/api/endpoints/{id}"), ("GET", "/api/stacks"),

@@ -126,3 +126,38 @@ def test_user_memberships_are_for_self_or_administrators(
     assert client.get("/api/users/2/memberships", headers=key(alice_key)).status_code == 200
     assert client.get("/api/users/3/memberships", headers=key(alice_key)).status_code == 403
     assert client.get("/api/users/3/memberships", headers=key(admin_key)).status_code == 200
+
+
+# -- system and environment security settings
+def test_system_version_and_info_need_a_credential(client: TestClient, alice_key: str) -> None:
+    assert client.get("/api/system/version").status_code == 401
+    version = client.get("/api/system/version", headers=key(alice_key))
+    assert (version.status_code, version.json()["ServerVersion"]) == (200, "2.23.0")
+    info = client.get("/api/system/info", headers=key(alice_key))
+    assert (info.status_code, info.json()["platform"]) == (200, "Docker Standalone")
+
+
+def test_environment_settings_switch_stack_management_off(
+    client: TestClient, admin_key: str, alice_key: str
+) -> None:
+    body = {"allowStackManagementForRegularUsers": False}
+    refused = client.put("/api/endpoints/2/settings", json=body, headers=key(alice_key))
+    assert (refused.status_code, refused.json()["message"]) == (403, "Access denied")
+    done = client.put("/api/endpoints/2/settings", json=body, headers=key(admin_key))
+    assert done.json()["SecuritySettings"]["allowStackManagementForRegularUsers"] is False
+    create = client.post(
+        "/api/stacks/create/standalone/string",
+        params={"endpointId": 2},
+        json={"Name": "web", "StackFileContent": "services: {}\n"},
+        headers=key(alice_key),
+    )
+    assert (create.status_code, create.json()) == (
+        403,
+        {
+            "message": "Stack creation is disabled for non-admin users",
+            "details": "Stack creation is disabled for non-admin users",
+        },
+    )
+    assert (
+        client.put("/api/endpoints/99/settings", json={}, headers=key(admin_key)).status_code == 404
+    )

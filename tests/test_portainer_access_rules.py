@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mockserver.auth import Authenticator, Identity
+from mockserver.errors import PortainerError
 from mockserver.portainer import permissions
 from mockserver.portainer.backend import PortainerBackend
 from mockserver.seed import build, load_scenario
@@ -149,3 +150,59 @@ def test_resource_control_grants_through_teams_and_public() -> None:
     assert not permissions.resource_control_grants(
         BOB, ResourceControl(id=3, resource_id="1_x", public=True, administrators_only=True)
     )
+
+
+# -- system and environment security settings
+def test_system_version_and_info_shapes(backend: PortainerBackend) -> None:
+    version = backend.system.version()
+    assert (version["ServerVersion"], version["ServerEdition"]) == ("2.23.0", "CE")
+    assert version["UpdateAvailable"] is False
+    info = backend.system.info()
+    assert info == {"platform": "Docker Standalone", "agents": 3, "edgeAgents": 0}
+
+
+def test_security_settings_are_a_partial_update(backend: PortainerBackend, store: Store) -> None:
+    view = backend.environments.update_security_settings(
+        2, {"allowStackManagementForRegularUsers": False, "allowBindMountsForRegularUsers": None}
+    )
+    assert view["SecuritySettings"]["allowStackManagementForRegularUsers"] is False
+    assert view["SecuritySettings"]["allowBindMountsForRegularUsers"] is True
+    assert error_of(backend.environments.update_security_settings, 99, {}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("route", "message"),
+    [
+        ("create", "Stack creation is disabled for non-admin users"),
+        ("update", "Stack editing is disabled for non-admin users"),
+        ("delete", "stack deletion is disabled for non-admin users"),
+        ("start", "stack management is disabled for non-admin users"),
+        ("stop", "stack management is disabled for non-admin users"),
+    ],
+)
+def test_disabled_stack_management_refuses_standard_users_per_route(
+    backend: PortainerBackend, store: Store, route: str, message: str
+) -> None:
+    stack = next(s for s in store.state.stacks.values() if s.created_by == "alice")
+    backend.environments.update_security_settings(
+        stack.endpoint_id, {"allowStackManagementForRegularUsers": False}
+    )
+    stacks = backend.stacks
+    calls = {
+        "create": lambda who: stacks.create_stack(
+            who, stack.endpoint_id, {"Name": "n", "StackFileContent": "x"}, swarm=False
+        ),
+        "update": lambda who: stacks.update_stack(
+            who, stack.id, stack.endpoint_id, {"StackFileContent": "y"}
+        ),
+        "delete": lambda who: stacks.delete_stack(who, stack.id, stack.endpoint_id),
+        "start": lambda who: stacks.start_stack(who, stack.id, stack.endpoint_id),
+        "stop": lambda who: stacks.stop_stack(who, stack.id, stack.endpoint_id),
+    }
+    refused = error_of(calls[route], ALICE)
+    assert (refused.status_code, refused.message) == (403, message)
+    assert stacks.get_stack(ALICE, stack.id)["Id"] == stack.id  # reading is still allowed
+    try:
+        calls[route](ADMIN)  # administrators are never refused by the toggle
+    except PortainerError as error:  # a state error (already active), not the toggle
+        assert error.status_code == 400

@@ -272,6 +272,7 @@ def test_the_contract_marks_portainer_s_admin_and_rate_limited_routes() -> None:
         "createUser",
         "deleteUser",
         "updateEnvironment",
+        "updateEnvironmentSettings",
         "getSettings",
         "updateSettings",
     }

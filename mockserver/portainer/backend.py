@@ -10,9 +10,10 @@ from .context import Context
 from .environments import Environments
 from .settings import SettingsRules
 from .stacks import Stacks
+from .system import PORTAINER_VERSION, System
 from .users import Users
 
-PORTAINER_VERSION = "2.23.0"
+__all__ = ["PORTAINER_VERSION", "PortainerBackend"]
 
 
 class PortainerBackend:
@@ -26,6 +27,7 @@ class PortainerBackend:
         self.environments = Environments(self.ctx)
         self.stacks = Stacks(self.ctx)
         self.settings = SettingsRules(self.ctx)
+        self.system = System(store)
 
     def status(self) -> dict[str, str]:
-        return {"Version": PORTAINER_VERSION, "InstanceID": self.ctx.store.state.instance_id}
+        return self.system.status()

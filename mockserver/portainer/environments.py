@@ -9,6 +9,18 @@ from mockserver.auth import Identity
 from . import errors, payload, permissions, views
 from .context import Context
 
+SECURITY_SETTINGS = (
+    "allowBindMountsForRegularUsers",
+    "allowPrivilegedModeForRegularUsers",
+    "allowVolumeBrowserForRegularUsers",
+    "allowHostNamespaceForRegularUsers",
+    "allowDeviceMappingForRegularUsers",
+    "allowStackManagementForRegularUsers",
+    "allowContainerCapabilitiesForRegularUsers",
+    "allowSysctlSettingForRegularUsers",
+    "enableHostManagementFeatures",
+)
+
 
 class Environments:
     def __init__(self, ctx: Context) -> None:
@@ -94,4 +106,17 @@ class Environments:
                             for k, v in policies.items()
                         },
                     )
+            return views.environment_view(env)
+
+    def update_security_settings(
+        self, environment_id: int, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        """`PUT /api/endpoints/{id}/settings` (administrators only: the bouncer sees to that):
+        each security toggle sent replaces the stored one; the others stay as they are."""
+        store = self.ctx.store
+        with store.lock:
+            env = self.ctx.environment(environment_id)
+            for name in SECURITY_SETTINGS:
+                if changes.get(name) is not None:
+                    env.security[name] = bool(changes[name])
             return views.environment_view(env)

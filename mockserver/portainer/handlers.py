@@ -56,6 +56,14 @@ async def get_system_status() -> Answer:
     return current().portainer.status()
 
 
+async def get_system_version(token_info: dict[str, Any]) -> Answer:
+    return current().portainer.system.version()
+
+
+async def get_system_info(token_info: dict[str, Any]) -> Answer:
+    return current().portainer.system.info()
+
+
 # -- users
 async def list_users(token_info: dict[str, Any], environment_id: int | None = None) -> Answer:
     return current().portainer.users.list_users(identity(token_info), environment_id)
@@ -146,6 +154,12 @@ async def get_environment(token_info: dict[str, Any], id_: int) -> Answer:
 
 async def update_environment(token_info: dict[str, Any], id_: int, body: dict[str, Any]) -> Answer:
     return current().portainer.environments.update_environment(id_, body)
+
+
+async def update_environment_settings(
+    token_info: dict[str, Any], id_: int, body: dict[str, Any]
+) -> Answer:
+    return current().portainer.environments.update_security_settings(id_, body)
 
 
 # -- stacks

@@ -67,8 +67,15 @@ class Stacks:
         return self.ctx.store.state.resource_controls.get(stack.resource_control_id)
 
     # -- the item rule, in Portainer's order
-    def _accessible(self, who: Identity, stack_id: int, endpoint_id: int | None = None) -> Stack:
-        """The stack, if `who` may act on it; else the error Portainer answers."""
+    def _accessible(
+        self,
+        who: Identity,
+        stack_id: int,
+        endpoint_id: int | None = None,
+        action: str | None = None,
+    ) -> Stack:
+        """The stack, if `who` may act on it; else the error Portainer answers. `action` names
+        the route for the stack-management toggle's 403 (inspect and file do not check it)."""
         stack = self.ctx.stack(stack_id)
         env_id = stack.endpoint_id if endpoint_id is None else endpoint_id
         env = self.ctx.store.state.environments.get(env_id)
@@ -76,7 +83,7 @@ class Stacks:
             if endpoint_id is not None or not permissions.is_admin(who):
                 raise errors.environment_not_found()
         else:
-            self._check_environment(who, env)
+            self._check_environment(who, env, action)
         if endpoint_id is not None and endpoint_id != stack.endpoint_id:
             raise errors.bad_request(
                 "Invalid query parameter: endpointId",
@@ -87,9 +94,9 @@ class Stacks:
         return stack
 
     @staticmethod
-    def _check_environment(who: Identity, env: Environment) -> None:
-        if not permissions.may_manage_stacks_in(who, env):
-            raise errors.forbidden("Stack management is disabled for non-admin users")
+    def _check_environment(who: Identity, env: Environment, action: str | None) -> None:
+        if action is not None and not permissions.may_manage_stacks_in(who, env):
+            raise errors.stack_management_disabled(action)
         if not permissions.may_use_environment(who, env):
             raise errors.environment_denied()
 
@@ -121,7 +128,7 @@ class Stacks:
         store = self.ctx.store
         env = self.ctx.environment(endpoint_id)
         if not permissions.may_manage_stacks_in(who, env):
-            raise errors.forbidden("Stack creation is disabled for non-admin users")
+            raise errors.stack_management_disabled("Stack creation")
         if not permissions.may_use_environment(who, env):
             raise errors.environment_denied()
         name = payload.get("Name") or ""
@@ -182,7 +189,7 @@ class Stacks:
     ) -> dict[str, Any]:
         store = self.ctx.store
         with store.lock:
-            stack = self._accessible(who, stack_id, endpoint_id)
+            stack = self._accessible(who, stack_id, endpoint_id, "Stack editing")
             content = payload.get("StackFileContent") or ""
             if not content:
                 raise errors.invalid_payload("Invalid stack file content")
@@ -205,7 +212,7 @@ class Stacks:
         with store.lock:
             stack = self.ctx.stack(stack_id)
             if endpoint_id == stack.endpoint_id:
-                stack = self._accessible(who, stack_id, endpoint_id)
+                stack = self._accessible(who, stack_id, endpoint_id, "stack deletion")
             else:
                 # Portainer treats the stack as orphaned: standard users are refused, and an
                 # administrator removes it through the named environment with no access check.
@@ -226,7 +233,7 @@ class Stacks:
         self, who: Identity, stack_id: int, endpoint_id: int, status: int
     ) -> dict[str, Any]:
         with self.ctx.store.lock:
-            stack = self._accessible(who, stack_id, endpoint_id)
+            stack = self._accessible(who, stack_id, endpoint_id, "stack management")
             if stack.type == STACK_KUBERNETES:
                 raise errors.bad_request(
                     "Starting and stopping is not supported for kubernetes stacks"
