@@ -21,12 +21,16 @@ from mockserver.state import (
     STACK_INACTIVE,
     STACK_SWARM,
     STANDARD,
+    TEAM_LEADER,
+    TEAM_MEMBER,
     AccessToken,
     Environment,
     RancherKey,
     ResourceControl,
     Stack,
     State,
+    Team,
+    TeamMembership,
     User,
 )
 
@@ -140,6 +144,39 @@ def compose_file(services: list[str], fake: Faker) -> str:
             lines.append("    ports:")
             lines.append(f'      - "{fake.random_int(8000, 8999)}:80"')
     return "\n".join(lines) + "\n"
+
+
+def _seed_teams(
+    state: State,
+    portainer: dict[str, Any],
+    env_by_name: dict[str, Environment],
+    fake: Faker,
+    rng: random.Random,
+) -> None:
+    """Teams named in the scenario (leaders, members, environments granted to the team), then
+    Faker's `extra.teams`, each with a few standard users. Seeded last, so adding teams changes
+    none of the users, stacks and keys seeded before them."""
+    by_name = {u.username: u for u in state.users.values()}
+    specs = list(portainer.get("teams", []) or [])
+    extra = int((portainer.get("extra", {}) or {}).get("teams", 0))
+    standard = sorted(u.username for u in state.users.values() if not u.is_admin)
+    for _ in range(extra):
+        members = rng.sample(standard, k=min(len(standard), rng.randint(1, 3)))
+        specs.append({"name": f"{fake.unique.word()}-team", "members": members})
+    for spec in specs:
+        team = Team(id=state.new_id("team"), name=str(spec["name"]))
+        state.teams[team.id] = team
+        for role, key in ((TEAM_LEADER, "leaders"), (TEAM_MEMBER, "members")):
+            for username in spec.get(key, []) or []:
+                membership = TeamMembership(
+                    id=state.new_id("team_membership"),
+                    user_id=by_name[str(username).lower()].id,
+                    team_id=team.id,
+                    role=role,
+                )
+                state.team_memberships[membership.id] = membership
+        for env_name in spec.get("environments", []) or []:
+            env_by_name[env_name].team_policies[str(team.id)] = {"RoleId": 0}
 
 
 def build(seed: int, scenario: dict[str, Any]) -> Seeded:
@@ -283,6 +320,7 @@ def build(seed: int, scenario: dict[str, Any]) -> Seeded:
             uuid=new_uuid(),
         )
         state.rancher_keys[key.id] = key
+    _seed_teams(state, portainer, env_by_name, fake, rng)
     return Seeded(state=state, accounts=accounts, rancher_admin=admin, rancher_keys=keys[1:])
 
 

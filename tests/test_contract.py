@@ -38,6 +38,8 @@ CREATES = {
     "createStandaloneStackFromString",
     "createSwarmStackFromString",
     "createApiKey",
+    "createTeam",
+    "createTeamMembership",
 }
 
 # Our component -> the real model it describes, in the published Portainer 2.45.3 description.
@@ -111,6 +113,9 @@ NOT_MODELS = {
     "SystemVersion": "system/system_version.go versionResponse (not in the extract)",
     "SystemInfo": "system/system_info.go systemInfoResponse (not in the extract)",
     "EnvironmentSettingsUpdateRequest": "endpoints/endpoint_settings_update.go payload (not in the extract)",
+    "TeamCreateRequest": "teams/team_create.go teamCreatePayload (not in the extract)",
+    "TeamUpdateRequest": "teams/team_update.go teamUpdatePayload (not in the extract)",
+    "TeamMembershipRequest": "teammemberships create/update payloads (not in the extract)",
     "Team": "portainer.Team in api/portainer.go (not in the extract)",
     "TeamMembership": "portainer.TeamMembership in api/portainer.go (not in the extract)",
 }
@@ -240,6 +245,11 @@ def test_paths_and_methods_are_the_issue_s() -> None:
         ("GET", "/api/users/{id}/memberships"), ("GET", "/api/users/admin/check"),
         ("POST", "/api/users/admin/init"), ("GET", "/api/system/version"),
         ("GET", "/api/system/info"), ("PUT", "/api/endpoints/{id}/settings"),
+        ("GET", "/api/teams"), ("POST", "/api/teams"), ("GET", "/api/teams/{id}"),
+        ("PUT", "/api/teams/{id}"), ("DELETE", "/api/teams/{id}"),
+        ("GET", "/api/teams/{id}/memberships"), ("GET", "/api/team_memberships"),
+        ("POST", "/api/team_memberships"), ("PUT", "/api/team_memberships/{id}"),
+        ("DELETE", "/api/team_memberships/{id}"),
         ("GET", "/api/users/{id}/tokens"), ("POST", "/api/users/{id}/tokens"),
         ("DELETE", "/api/users/{id}/tokens/{keyID}"), ("GET", "/api/endpoints"),
         ("GET", "/api/endpoints/{id}"), ("PUT", "/api/endpoints/{id}"), ("GET", "/api/stacks"),

@@ -161,3 +161,55 @@ def test_environment_settings_switch_stack_management_off(
     assert (
         client.put("/api/endpoints/99/settings", json={}, headers=key(admin_key)).status_code == 404
     )
+
+
+# -- teams
+def test_teams_over_http(client: TestClient, admin_key: str, alice_key: str) -> None:
+    refused = client.post("/api/teams", json={"Name": "ops"}, headers=key(alice_key))
+    assert (refused.status_code, refused.json()["message"]) == (403, "Access denied")
+    made = client.post(
+        "/api/teams", json={"Name": "ops", "TeamLeaders": [2]}, headers=key(admin_key)
+    )
+    assert made.status_code == 200, made.text
+    team = made.json()["Id"]
+    # alice leads "ops" from her next request on: she may now list users and manage "ops"
+    assert client.get("/api/users", headers=key(alice_key)).status_code == 200
+    add = client.post(
+        "/api/team_memberships",
+        json={"UserID": 3, "TeamID": team, "Role": 2},
+        headers=key(alice_key),
+    )
+    assert add.status_code == 200, add.text
+    members = client.get(f"/api/teams/{team}/memberships", headers=key(alice_key))
+    assert [m["UserID"] for m in members.json()] == [2, 3]
+    other = client.get("/api/teams/1", headers=key(alice_key))
+    assert (other.status_code, other.json()["message"]) == (403, "Access denied to team")
+    mine = client.get("/api/teams", headers=key(alice_key)).json()
+    assert team in [t["Id"] for t in mine]
+    led = client.get("/api/teams", params={"onlyLedTeams": "true"}, headers=key(alice_key))
+    assert [t["Id"] for t in led.json()] == [team]
+    assert client.delete(f"/api/teams/{team}", headers=key(admin_key)).status_code == 204
+    assert client.get("/api/users", headers=key(alice_key)).status_code == 403
+
+
+def test_a_standard_user_is_refused_the_leader_routes(client: TestClient, runtime) -> None:  # type: ignore[no-untyped-def]
+    bob = login(client, "bob", "bob-password-1")
+    client.cookies.clear()
+    listed = client.get("/api/team_memberships", headers=bearer(bob))
+    assert (listed.status_code, listed.json()) == (
+        403,
+        {"message": "Access denied", "details": "Unauthorized"},
+    )
+
+
+def test_a_team_policy_grants_the_environment(client: TestClient, admin_key: str) -> None:
+    bob = login(client, "bob", "bob-password-1")  # a member of "developers" (team 1)
+    client.cookies.clear()
+    assert client.get("/api/endpoints/2", headers=bearer(bob)).status_code == 403
+    granted = client.put(
+        "/api/endpoints/2",
+        json={"TeamAccessPolicies": {"1": {"RoleId": 0}}},
+        headers=key(admin_key),
+    )
+    assert granted.status_code == 200
+    assert client.get("/api/endpoints/2", headers=bearer(bob)).status_code == 200

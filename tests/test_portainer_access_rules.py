@@ -206,3 +206,87 @@ def test_disabled_stack_management_refuses_standard_users_per_route(
         calls[route](ADMIN)  # administrators are never refused by the toggle
     except PortainerError as error:  # a state error (already active), not the toggle
         assert error.status_code == 400
+
+
+# -- teams
+def identity_of(store: Store, user_id: int) -> Identity:
+    """The identity a request by this user runs as, teams included (as authentication builds it)."""
+    user = store.state.users[user_id]
+    return Identity(
+        user.id,
+        user.username,
+        user.role,
+        "apikey",
+        teams=store.state.teams_of(user.id),
+        leads=store.state.teams_led_by(user.id),
+    )
+
+
+def test_seeded_teams_are_deterministic_and_named_by_the_scenario(store: Store) -> None:
+    again = build(42, load_scenario(None)).state
+    assert store.state.teams == again.teams and store.state.teams[1].name == "developers"
+    assert store.state.teams_of(3) == {1}  # bob is a member of developers
+
+
+def test_team_crud_and_memberships(backend: PortainerBackend, store: Store) -> None:
+    team = backend.teams.create_team("Ops", leaders=[2])
+    assert error_of(backend.teams.create_team, "ops").status_code == 409
+    assert error_of(backend.teams.create_team, "").status_code == 400
+    assert error_of(backend.teams.create_team, "x", leaders=[999]).status_code == 404
+    alice = identity_of(store, 2)
+    assert team["Id"] in alice.leads
+    assert backend.teams.get_team(alice, team["Id"]) == team
+    made = backend.teams.create_membership(alice, {"UserID": 3, "TeamID": team["Id"], "Role": 2})
+    duplicate = error_of(
+        backend.teams.create_membership, alice, {"UserID": 3, "TeamID": team["Id"], "Role": 2}
+    )
+    assert duplicate.status_code == 409
+    assert [m["UserID"] for m in backend.teams.team_memberships(alice, team["Id"])] == [2, 3]
+    assert backend.users.memberships_of(BOB, 3)[-1] == made
+    backend.teams.delete_team(team["Id"])
+    assert all(m.team_id != team["Id"] for m in store.state.team_memberships.values())
+
+
+def test_a_leaders_rights_stop_at_their_team(backend: PortainerBackend, store: Store) -> None:
+    led = backend.teams.create_team("led", leaders=[2])["Id"]
+    other = backend.teams.create_team("other")["Id"]
+    alice = identity_of(store, 2)
+    refused = error_of(backend.teams.get_team, alice, other)
+    assert (refused.status_code, refused.message) == (403, "Access denied to team")
+    into_other = error_of(
+        backend.teams.create_membership, alice, {"UserID": 3, "TeamID": other, "Role": 2}
+    )
+    assert (into_other.status_code, into_other.message) == (
+        403,
+        "Permission denied to manage team memberships",
+    )
+    made = backend.teams.create_membership(alice, {"UserID": 3, "TeamID": led, "Role": 2})
+    move = {"UserID": 3, "TeamID": other, "Role": 2}
+    assert error_of(backend.teams.update_membership, alice, made["Id"], move).status_code == 403
+    promote = {"UserID": 3, "TeamID": led, "Role": 1}
+    role = error_of(backend.teams.update_membership, alice, made["Id"], promote)
+    assert role.message == "Permission denied to update the role of membership"
+    assert backend.teams.update_membership(ADMIN, made["Id"], promote)["Role"] == 1
+    outsider = backend.teams.create_membership(ADMIN, {"UserID": 4, "TeamID": other, "Role": 2})
+    assert error_of(backend.teams.delete_membership, alice, outsider["Id"]).status_code == 403
+    # a leader may list standard users, never administrators
+    assert "admin" not in [u["Username"] for u in backend.users.list_users(alice, None)]
+    assert error_of(backend.users.list_users, BOB, None).status_code == 403
+
+
+def test_team_policies_on_an_environment_grant_it_to_members(
+    backend: PortainerBackend, store: Store
+) -> None:
+    bob = identity_of(store, 3)  # member of "developers" (team 1)
+    assert error_of(backend.environments.get_environment, bob, 2).status_code == 403
+    backend.environments.update_environment(2, {"TeamAccessPolicies": {"1": {"RoleId": 0}}})
+    assert backend.environments.get_environment(bob, 2)["Id"] == 2
+    assert [u["Username"] for u in backend.users.list_users(ADMIN, 2)] == ["alice", "bob"]
+
+
+def test_membership_payload_rules() -> None:
+    from mockserver.portainer.teams import check_membership_payload
+
+    assert check_membership_payload({"UserID": 1, "TeamID": 2, "Role": 1}) == (1, 2, 1)
+    for bad in ({"TeamID": 2, "Role": 1}, {"UserID": 1, "Role": 1}, {"UserID": 1, "TeamID": 2}):
+        assert error_of(check_membership_payload, bad).status_code == 400

@@ -273,6 +273,9 @@ def test_the_contract_marks_portainer_s_admin_and_rate_limited_routes() -> None:
         "deleteUser",
         "updateEnvironment",
         "updateEnvironmentSettings",
+        "createTeam",
+        "updateTeam",
+        "deleteTeam",
         "getSettings",
         "updateSettings",
     }

@@ -11,13 +11,14 @@ from .environments import Environments
 from .settings import SettingsRules
 from .stacks import Stacks
 from .system import PORTAINER_VERSION, System
+from .teams import Teams
 from .users import Users
 
 __all__ = ["PORTAINER_VERSION", "PortainerBackend"]
 
 
 class PortainerBackend:
-    """Rules for users and tokens, environments, stacks and settings."""
+    """Rules for users and tokens, teams, environments, stacks, resource controls and settings."""
 
     def __init__(
         self, store: Store, authenticator: Authenticator, limiter: RateLimiter | None
@@ -28,6 +29,7 @@ class PortainerBackend:
         self.stacks = Stacks(self.ctx)
         self.settings = SettingsRules(self.ctx)
         self.system = System(store)
+        self.teams = Teams(self.ctx)
 
     def status(self) -> dict[str, str]:
         return self.system.status()

@@ -115,6 +115,51 @@ async def delete_user(token_info: dict[str, Any], id_: int) -> Answer:
     return NO_CONTENT
 
 
+# -- teams and memberships
+async def list_teams(token_info: dict[str, Any], only_led_teams: bool = False) -> Answer:
+    return current().portainer.teams.list_teams(identity(token_info), only_led_teams)
+
+
+async def create_team(token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
+    return current().portainer.teams.create_team(body.get("Name", ""), body.get("TeamLeaders"))
+
+
+async def get_team(token_info: dict[str, Any], id_: int) -> Answer:
+    return current().portainer.teams.get_team(identity(token_info), id_)
+
+
+async def update_team(token_info: dict[str, Any], id_: int, body: dict[str, Any]) -> Answer:
+    return current().portainer.teams.update_team(id_, body.get("Name"))
+
+
+async def delete_team(token_info: dict[str, Any], id_: int) -> Answer:
+    current().portainer.teams.delete_team(id_)
+    return NO_CONTENT
+
+
+async def list_team_memberships_of_team(token_info: dict[str, Any], id_: int) -> Answer:
+    return current().portainer.teams.team_memberships(identity(token_info), id_)
+
+
+async def list_team_memberships(token_info: dict[str, Any]) -> Answer:
+    return current().portainer.teams.list_memberships(identity(token_info))
+
+
+async def create_team_membership(token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
+    return current().portainer.teams.create_membership(identity(token_info), body)
+
+
+async def update_team_membership(
+    token_info: dict[str, Any], id_: int, body: dict[str, Any]
+) -> Answer:
+    return current().portainer.teams.update_membership(identity(token_info), id_, body)
+
+
+async def delete_team_membership(token_info: dict[str, Any], id_: int) -> Answer:
+    current().portainer.teams.delete_membership(identity(token_info), id_)
+    return NO_CONTENT
+
+
 # -- access tokens
 async def list_access_tokens(token_info: dict[str, Any], id_: int) -> Answer:
     return current().portainer.users.list_tokens(identity(token_info), id_)

@@ -62,9 +62,14 @@ def may_set_resource_control(identity: Identity, control: ResourceControl) -> bo
     return any(team in identity.teams for team in teams)
 
 
+def is_admin_or_team_leader(identity: Identity) -> bool:
+    """Portainer's TeamLeaderAccess: administrators, and users who lead at least one team."""
+    return is_admin(identity) or bool(identity.leads)
+
+
 def may_list_users(identity: Identity) -> bool:
     """The user list: administrators and team leaders (user_list.go)."""
-    return is_admin(identity) or bool(identity.leads)
+    return is_admin_or_team_leader(identity)
 
 
 def may_update_user(identity: Identity, user_id: int) -> bool:
@@ -90,7 +95,7 @@ def may_manage_team(identity: Identity, team_id: int) -> bool:
 
 def may_list_memberships(identity: Identity) -> bool:
     """The list of every membership: administrators and team leaders."""
-    return is_admin(identity) or bool(identity.leads)
+    return is_admin_or_team_leader(identity)
 
 
 def may_change_membership_role(identity: Identity) -> bool:
