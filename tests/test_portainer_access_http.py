@@ -213,3 +213,37 @@ def test_a_team_policy_grants_the_environment(client: TestClient, admin_key: str
     )
     assert granted.status_code == 200
     assert client.get("/api/endpoints/2", headers=bearer(bob)).status_code == 200
+
+
+# -- resource controls
+def test_resource_controls_over_http(client: TestClient, admin_key: str, alice_key: str) -> None:
+    stacks = client.get("/api/stacks", headers=key(admin_key)).json()
+    target = next(s for s in stacks if s["ResourceControl"]["AdministratorsOnly"])
+    rc = target["ResourceControl"]["Id"]
+    hidden = client.get(f"/api/stacks/{target['Id']}", headers=key(alice_key))
+    assert hidden.status_code == 403
+    refused = client.put(
+        f"/api/resource_controls/{rc}", json={"Public": True}, headers=key(alice_key)
+    )
+    assert (refused.status_code, refused.json()["message"]) == (
+        403,
+        "You are not authorized to update this resource control",
+    )
+    shared = client.put(f"/api/resource_controls/{rc}", json={"Users": [2]}, headers=key(admin_key))
+    assert shared.json()["UserAccesses"] == [{"UserId": 2, "AccessLevel": 1}]
+    listed = client.get("/api/stacks", headers=key(alice_key)).json()
+    assert target["Id"] in [s["Id"] for s in listed]
+    assert client.delete(f"/api/resource_controls/{rc}", headers=key(alice_key)).status_code == 403
+    assert client.delete(f"/api/resource_controls/{rc}", headers=key(admin_key)).status_code == 204
+    made = client.post(
+        "/api/resource_controls",
+        json={"ResourceID": f"{target['EndpointId']}_{target['Name']}", "Type": 6, "Public": True},
+        headers=key(admin_key),
+    )
+    assert made.status_code == 200, made.text
+    inspected = client.get(f"/api/stacks/{target['Id']}", headers=key(admin_key)).json()
+    assert inspected["ResourceControl"]["Public"] is True
+    bad = client.post(
+        "/api/resource_controls", json={"ResourceID": "1_x", "Type": 6}, headers=key(admin_key)
+    )
+    assert bad.status_code == 400

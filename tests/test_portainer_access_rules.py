@@ -290,3 +290,87 @@ def test_membership_payload_rules() -> None:
     assert check_membership_payload({"UserID": 1, "TeamID": 2, "Role": 1}) == (1, 2, 1)
     for bad in ({"TeamID": 2, "Role": 1}, {"UserID": 1, "Role": 1}, {"UserID": 1, "TeamID": 2}):
         assert error_of(check_membership_payload, bad).status_code == 400
+
+
+# -- resource controls
+def admin_stack(store: Store):  # type: ignore[no-untyped-def]
+    return next(
+        s
+        for s in sorted(store.state.stacks.values(), key=lambda s: s.id)
+        if store.state.resource_controls[s.resource_control_id].administrators_only
+    )
+
+
+def test_a_public_control_shows_an_administrators_stack_to_everyone(
+    backend: PortainerBackend, store: Store
+) -> None:
+    stack = admin_stack(store)
+    bob = identity_of(store, 3)
+    assert stack.id not in [s["Id"] for s in backend.stacks.list_stacks(bob, None)]
+    control_id = stack.resource_control_id
+    backend.resource_controls.update(ADMIN, control_id, {"Public": True})
+    assert stack.id in [s["Id"] for s in backend.stacks.list_stacks(bob, None)]
+    backend.resource_controls.delete(control_id)
+    assert stack.id not in [s["Id"] for s in backend.stacks.list_stacks(bob, None)]
+    made = backend.resource_controls.create(
+        {"ResourceID": f"{stack.endpoint_id}_{stack.name}", "Type": 6, "Public": True}
+    )
+    assert store.state.stacks[stack.id].resource_control_id == made["Id"]
+    assert stack.id in [s["Id"] for s in backend.stacks.list_stacks(bob, None)]
+    again = error_of(
+        backend.resource_controls.create,
+        {"ResourceID": f"{stack.endpoint_id}_{stack.name}", "Type": 6, "Public": True},
+    )
+    assert again.status_code == 409
+
+
+def test_team_access_shows_a_stack_to_members_only(backend: PortainerBackend, store: Store) -> None:
+    stack = admin_stack(store)
+    backend.resource_controls.update(ADMIN, stack.resource_control_id, {"Teams": [1]})
+    bob, alice = identity_of(store, 3), identity_of(store, 2)  # bob is in team 1, alice is not
+    assert stack.id in [s["Id"] for s in backend.stacks.list_stacks(bob, None)]
+    assert stack.id not in [s["Id"] for s in backend.stacks.list_stacks(alice, None)]
+
+
+@pytest.mark.parametrize(
+    ("payload", "details"),
+    [
+        ({}, "Invalid payload: must specify Users, Teams, Public or AdministratorsOnly"),
+        (
+            {"Public": True, "AdministratorsOnly": True},
+            "Invalid payload: cannot set both public and administrators only flags to true",
+        ),
+    ],
+)
+def test_resource_control_payload_rules(
+    backend: PortainerBackend, payload: dict, details: str
+) -> None:
+    refused = error_of(
+        backend.resource_controls.create, {"ResourceID": "1_x", "Type": 6, **payload}
+    )
+    assert (refused.status_code, refused.details) == (400, details)
+
+
+def test_what_a_standard_user_may_make_of_their_control(
+    backend: PortainerBackend, store: Store
+) -> None:
+    own = next(s for s in store.state.stacks.values() if s.created_by == "alice")
+    alice = identity_of(store, 2)  # a member of team 2 in the seed, not of team 1
+    rc = own.resource_control_id
+    update = backend.resource_controls.update
+    for widened in (
+        {"AdministratorsOnly": True},
+        {"Users": [2, 3]},
+        {"Users": [3]},
+        {"Teams": [1]},
+    ):
+        refused = error_of(update, alice, rc, widened)
+        assert (refused.status_code, refused.message) == (
+            403,
+            "You are not authorized to update this resource control",
+        ), widened
+    assert update(alice, rc, {"Teams": [2]})["TeamAccesses"] == [{"TeamId": 2, "AccessLevel": 1}]
+    assert update(alice, rc, {"Public": True})["Public"] is True
+    other = admin_stack(store).resource_control_id
+    assert error_of(update, alice, other, {"Users": [2]}).status_code == 403  # not hers
+    assert error_of(update, alice, 9999, {"Public": True}).status_code == 404

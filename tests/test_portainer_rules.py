@@ -276,6 +276,8 @@ def test_the_contract_marks_portainer_s_admin_and_rate_limited_routes() -> None:
         "createTeam",
         "updateTeam",
         "deleteTeam",
+        "createResourceControl",
+        "deleteResourceControl",
         "getSettings",
         "updateSettings",
     }

@@ -8,6 +8,7 @@ from mockserver.state import Store
 
 from .context import Context
 from .environments import Environments
+from .resource_controls import ResourceControls
 from .settings import SettingsRules
 from .stacks import Stacks
 from .system import PORTAINER_VERSION, System
@@ -30,6 +31,7 @@ class PortainerBackend:
         self.settings = SettingsRules(self.ctx)
         self.system = System(store)
         self.teams = Teams(self.ctx)
+        self.resource_controls = ResourceControls(self.ctx)
 
     def status(self) -> dict[str, str]:
         return self.system.status()

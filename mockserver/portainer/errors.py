@@ -124,3 +124,9 @@ def stack_management_disabled(action: str) -> PortainerError:
     `Stack creation`, `Stack editing`, `stack deletion` or `stack management`."""
     message = f"{action} is disabled for non-admin users"
     return PortainerError(403, message, message[0].upper() + message[1:])
+
+
+def resource_control_update_denied() -> PortainerError:
+    return PortainerError(
+        403, "You are not authorized to update this resource control", RESOURCE_DENIED
+    )

@@ -254,6 +254,22 @@ async def stop_stack(token_info: dict[str, Any], id_: int, endpoint_id: int) -> 
     return current().portainer.stacks.stop_stack(identity(token_info), id_, endpoint_id)
 
 
+# -- resource controls
+async def create_resource_control(token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
+    return current().portainer.resource_controls.create(body)
+
+
+async def update_resource_control(
+    token_info: dict[str, Any], id_: int, body: dict[str, Any]
+) -> Answer:
+    return current().portainer.resource_controls.update(identity(token_info), id_, body)
+
+
+async def delete_resource_control(token_info: dict[str, Any], id_: int) -> Answer:
+    current().portainer.resource_controls.delete(id_)
+    return NO_CONTENT
+
+
 # -- settings
 async def get_settings(token_info: dict[str, Any]) -> Answer:
     return current().portainer.settings.get_settings()
