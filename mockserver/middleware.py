@@ -20,6 +20,7 @@ from mockserver.rancher.wire import RancherWire
 
 RANCHER_PREFIX = "/v2-beta"
 RANCHER_V1 = "/v1"  # Rancher's older API version: an alias of /v2-beta here
+ENVIRONMENT_CREATE = "/api/endpoints"
 _APIKEY_SEGMENT = re.compile(r"/(apikey|apiKey|apiKeys)(?=/|$)")
 
 
@@ -142,4 +143,5 @@ class MockMiddleware:
             # Portainer accepts a bare JWT without the "Bearer " prefix.
             _replace_header(scope, b"authorization", b"Bearer " + auth.strip())
         _credentials_as_headers(scope)
-        _read_body_as_json(scope)
+        if scope["path"] != ENVIRONMENT_CREATE:  # a multipart form, as Portainer reads it
+            _read_body_as_json(scope)

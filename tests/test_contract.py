@@ -40,6 +40,7 @@ CREATES = {
     "createApiKey",
     "createTeam",
     "createTeamMembership",
+    "createEnvironment",
 }  # createResourceControl has no read route in Portainer: it links to update and delete only
 
 # Our component -> the real model it describes, in the published Portainer 2.45.3 description.
@@ -118,6 +119,7 @@ NOT_MODELS = {
     "TeamMembershipRequest": "teammemberships create/update payloads (not in the extract)",
     "ResourceControlCreateRequest": "resourcecontrols/resource_control_create.go payload (not in the extract)",
     "ResourceControlUpdateRequest": "resourcecontrols/resource_control_update.go payload (not in the extract)",
+    "EnvironmentCreateForm": "endpoints/endpoint_create.go form fields (not in the extract)",
     "Team": "portainer.Team in api/portainer.go (not in the extract)",
     "TeamMembership": "portainer.TeamMembership in api/portainer.go (not in the extract)",
 }
@@ -253,6 +255,7 @@ def test_paths_and_methods_are_the_issue_s() -> None:
         ("POST", "/api/team_memberships"), ("PUT", "/api/team_memberships/{id}"),
         ("DELETE", "/api/team_memberships/{id}"), ("POST", "/api/resource_controls"),
         ("PUT", "/api/resource_controls/{id}"), ("DELETE", "/api/resource_controls/{id}"),
+        ("POST", "/api/endpoints"), ("DELETE", "/api/endpoints/{id}"),
         ("GET", "/api/users/{id}/tokens"), ("POST", "/api/users/{id}/tokens"),
         ("DELETE", "/api/users/{id}/tokens/{keyID}"), ("GET", "/api/endpoints"),
         ("GET", "/api/endpoints/{id}"), ("PUT", "/api/endpoints/{id}"), ("GET", "/api/stacks"),

@@ -247,3 +247,55 @@ def test_resource_controls_over_http(client: TestClient, admin_key: str, alice_k
         "/api/resource_controls", json={"ResourceID": "1_x", "Type": 6}, headers=key(admin_key)
     )
     assert bad.status_code == 400
+
+
+# -- environments: create and delete
+def test_create_a_docker_environment_by_url_then_delete_it(
+    client: TestClient, admin_key: str, alice_key: str
+) -> None:
+    form = {"Name": "dev", "EndpointCreationType": "1", "URL": "tcp://10.0.0.5:2375"}
+    refused = client.post("/api/endpoints", data=form, headers=key(alice_key))
+    assert refused.status_code == 403
+    made = client.post(
+        "/api/endpoints", files={k: (None, v) for k, v in form.items()}, headers=key(admin_key)
+    )
+    assert made.status_code == 200, made.text
+    env = made.json()
+    assert (env["Type"], env["URL"]) == (1, "tcp://10.0.0.5:2375")
+    assert env["SecuritySettings"]["allowStackManagementForRegularUsers"] is True
+    clash = client.post("/api/endpoints", data=form, headers=key(admin_key))
+    assert clash.status_code == 409
+    agent = client.post(
+        "/api/endpoints",
+        data={"Name": "agent", "EndpointCreationType": "2", "URL": "10.0.0.6:9001"},
+        headers=key(admin_key),
+    )
+    assert agent.json()["URL"] == "tcp://10.0.0.6:9001"
+    kube = client.post(
+        "/api/endpoints", data={"Name": "k", "EndpointCreationType": "5"}, headers=key(admin_key)
+    )
+    assert kube.status_code == 400
+    assert client.delete(f"/api/endpoints/{env['Id']}", headers=key(alice_key)).status_code == 403
+    assert client.delete(f"/api/endpoints/{env['Id']}", headers=key(admin_key)).status_code == 204
+    assert client.get(f"/api/endpoints/{env['Id']}", headers=key(admin_key)).status_code == 404
+
+
+def test_deleting_an_environment_orphans_its_stacks(
+    client: TestClient, admin_key: str, alice_key: str
+) -> None:
+    own = [
+        s for s in client.get("/api/stacks", headers=key(alice_key)).json() if s["EndpointId"] == 2
+    ]
+    assert own
+    assert client.delete("/api/endpoints/2", headers=key(admin_key)).status_code == 204
+    stack = own[0]["Id"]
+    assert client.get(f"/api/stacks/{stack}", headers=key(admin_key)).status_code == 200
+    orphan = client.delete(f"/api/stacks/{stack}", params={"endpointId": 1}, headers=key(alice_key))
+    assert (orphan.status_code, orphan.json()["message"]) == (
+        403,
+        "Permission denied to remove orphaned stack",
+    )
+    removed = client.delete(
+        f"/api/stacks/{stack}", params={"endpointId": 1}, headers=key(admin_key)
+    )
+    assert removed.status_code == 204

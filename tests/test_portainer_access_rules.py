@@ -374,3 +374,18 @@ def test_what_a_standard_user_may_make_of_their_control(
     other = admin_stack(store).resource_control_id
     assert error_of(update, alice, other, {"Users": [2]}).status_code == 403  # not hers
     assert error_of(update, alice, 9999, {"Public": True}).status_code == 404
+
+
+# -- environments: create and delete
+def test_environment_create_rules(backend: PortainerBackend) -> None:
+    made = backend.environments.create_environment({"Name": "dev", "EndpointCreationType": 1})
+    assert (made["URL"], made["Type"]) == ("unix:///var/run/docker.sock", 1)
+    assert made["SecuritySettings"]["allowVolumeBrowserForRegularUsers"] is False
+    assert made["SecuritySettings"]["allowStackManagementForRegularUsers"] is True
+    create = backend.environments.create_environment
+    assert error_of(create, {"Name": "dev", "EndpointCreationType": 1}).status_code == 409
+    assert error_of(create, {"Name": "", "EndpointCreationType": 1}).status_code == 400
+    assert error_of(create, {"Name": "a", "EndpointCreationType": 2}).status_code == 400
+    assert error_of(create, {"Name": "a", "EndpointCreationType": 9}).status_code == 400
+    backend.environments.delete_environment(made["Id"])
+    assert error_of(backend.environments.delete_environment, made["Id"]).status_code == 404

@@ -273,6 +273,8 @@ def test_the_contract_marks_portainer_s_admin_and_rate_limited_routes() -> None:
         "deleteUser",
         "updateEnvironment",
         "updateEnvironmentSettings",
+        "createEnvironment",
+        "deleteEnvironment",
         "createTeam",
         "updateTeam",
         "deleteTeam",

@@ -201,6 +201,15 @@ async def update_environment(token_info: dict[str, Any], id_: int, body: dict[st
     return current().portainer.environments.update_environment(id_, body)
 
 
+async def create_environment(token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
+    return current().portainer.environments.create_environment(body)
+
+
+async def delete_environment(token_info: dict[str, Any], id_: int) -> Answer:
+    current().portainer.environments.delete_environment(id_)
+    return NO_CONTENT
+
+
 async def update_environment_settings(
     token_info: dict[str, Any], id_: int, body: dict[str, Any]
 ) -> Answer:
