@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mockserver import http_errors, traffic
 from mockserver.auth import COOKIE_NAME
 from mockserver.errors import MockError
+from mockserver.portainer.csrf import CsrfGuard
 from mockserver.rancher.links import VERSION_SCOPE_KEY
 from mockserver.rancher.wire import RancherWire
 
@@ -113,6 +114,8 @@ class MockMiddleware:
             self._normalise_rancher(scope)
             app = self._rancher_app  # body before auth, charset on answers (rancher/wire.py)
         else:
+            if self.runtime.config.csrf:
+                app = CsrfGuard(app)  # Portainer's CSRF layer wraps every route
             self._normalise_portainer(scope)
             out_of_range = http_errors.route_variable_out_of_range(path)
             if out_of_range is not None:  # before routing, whose int() would choke on it

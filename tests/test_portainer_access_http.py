@@ -299,3 +299,38 @@ def test_deleting_an_environment_orphans_its_stacks(
         f"/api/stacks/{stack}", params={"endpointId": 1}, headers=key(admin_key)
     )
     assert removed.status_code == 204
+
+
+# -- CSRF on cookie sessions
+def test_a_cookie_session_needs_the_csrf_token_on_unsafe_methods(client: TestClient) -> None:
+    logged_in = client.post("/api/auth", json={"username": "alice", "password": "alice-password"})
+    token = logged_in.headers["X-CSRF-Token"]  # every 2xx answer hands it out
+    assert client.cookies.get("portainer_api_key") and client.cookies.get("_gorilla_csrf")
+    body = {"description": "from a session", "password": "alice-password"}
+    refused = client.post("/api/users/2/tokens", json=body)
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("text/plain")
+    assert refused.text == "Forbidden - CSRF token not found in request\n"
+    wrong = client.post("/api/users/2/tokens", json=body, headers={"X-CSRF-Token": "nope"})
+    assert (wrong.status_code, wrong.text) == (403, "Forbidden - CSRF token invalid\n")
+    assert client.get("/api/users/me").status_code == 200  # safe methods need no token
+    made = client.post("/api/users/2/tokens", json=body, headers={"X-CSRF-Token": token})
+    assert made.status_code == 201, made.text
+    # the cookie alone decides: an X-API-Key request sent with the cookie is checked too
+    raw = made.json()["rawAPIKey"]
+    assert client.delete("/api/users/2/tokens/99", headers={"X-API-Key": raw}).status_code == 403
+
+
+def test_requests_without_the_cookie_skip_the_check(client: TestClient, alice_key: str) -> None:
+    answer = client.put("/api/users/2", json={"UseCache": True}, headers=key(alice_key))
+    assert answer.status_code == 200 and answer.headers["X-CSRF-Token"]
+
+
+def test_csrf_can_be_switched_off() -> None:
+    app = create_app(MockConfig(validate_responses=True, rate_limit=False, csrf=False))
+    with TestClient(app) as client:
+        client.post("/api/auth", json={"username": "alice", "password": "alice-password"})
+        made = client.post(
+            "/api/users/2/tokens", json={"description": "d", "password": "alice-password"}
+        )
+        assert made.status_code == 201 and "X-CSRF-Token" not in made.headers

@@ -389,3 +389,16 @@ def test_environment_create_rules(backend: PortainerBackend) -> None:
     assert error_of(create, {"Name": "a", "EndpointCreationType": 9}).status_code == 400
     backend.environments.delete_environment(made["Id"])
     assert error_of(backend.environments.delete_environment, made["Id"]).status_code == 404
+
+
+# -- CSRF
+def test_csrf_refusal_reasons() -> None:
+    from mockserver.portainer.csrf import refusal
+
+    session = {"portainer_api_key": "jwt", "_gorilla_csrf": "tok"}
+    assert refusal("GET", session, {}) is None
+    assert refusal("POST", {}, {}) is None  # no login cookie: an API client, not checked
+    assert refusal("POST", session, {}) == "CSRF token not found in request"
+    assert refusal("DELETE", session, {"x-csrf-token": "bad"}) == "CSRF token invalid"
+    assert refusal("PUT", session, {"x-csrf-token": "tok"}) is None
+    assert refusal("POST", {"portainer_api_key": "jwt"}, {"x-csrf-token": "tok"}) is not None
