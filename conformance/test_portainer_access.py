@@ -4,6 +4,8 @@ environment switch that turns stack management off for standard users."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -16,8 +18,10 @@ pytestmark = pytest.mark.usefixtures("portainer")
 STACK_MANAGEMENT = "allowStackManagementForRegularUsers"
 
 
-def new_team(portainer: PortainerWorld, **body: Any) -> int:
-    """A new team, deleted at the end."""
+@contextmanager
+def new_team(portainer: PortainerWorld, **body: Any) -> Iterator[int]:
+    """A new team for the length of the block: memberships and leadership change what users
+    may do, so the team goes as soon as the rule is checked."""
     reply = expect_status(
         portainer.api.post(
             "/api/teams", auth=portainer.admin.auth, json_body={"Name": unique("team"), **body}
@@ -26,11 +30,10 @@ def new_team(portainer: PortainerWorld, **body: Any) -> int:
         "an administrator creating a team",
     )
     team_id = int(reply.json()["Id"])
-    portainer.cleanup.add(
-        f"delete team {team_id}",
-        lambda: portainer.api.delete(f"/api/teams/{team_id}", auth=portainer.admin.auth),
-    )
-    return team_id
+    try:
+        yield team_id
+    finally:
+        portainer.api.delete(f"/api/teams/{team_id}", auth=portainer.admin.auth)
 
 
 def add_member(portainer: PortainerWorld, user: Identity, team_id: int, role: int = 2) -> None:
@@ -45,8 +48,14 @@ def add_member(portainer: PortainerWorld, user: Identity, team_id: int, role: in
     )
 
 
-def admin_stack(portainer: PortainerWorld) -> dict[str, Any]:
-    return portainer.new_stack(portainer.admin, portainer.env_a).json()
+@contextmanager
+def admin_stack(portainer: PortainerWorld) -> Iterator[dict[str, Any]]:
+    """An administrator's stack for the length of the block (its control will be widened)."""
+    stack = portainer.new_stack(portainer.admin, portainer.env_a).json()
+    try:
+        yield stack
+    finally:
+        portainer.delete_stack(stack["Id"], stack["EndpointId"])
 
 
 def set_control(portainer: PortainerWorld, stack: dict[str, Any], body: dict[str, Any]) -> None:
@@ -106,32 +115,43 @@ def test_password_change_refuses_the_old_jwt(portainer: PortainerWorld) -> None:
 def test_team_access_shows_a_stack_to_members_only(portainer: PortainerWorld) -> None:
     alice, bob = portainer.alice, portainer.bob
     assert alice is not None and bob is not None
-    team = new_team(portainer)
-    add_member(portainer, alice, team)
-    stack = admin_stack(portainer)
-    expect(stack["Id"] not in listed_ids(portainer, alice), "an admin stack listed to a user")
-    set_control(portainer, stack, {"Teams": [team]})
-    expect(
-        stack["Id"] in listed_ids(portainer, alice),
-        "a team member does not see a stack shared with the team",
-    )
-    expect_status(
-        portainer.api.get(f"/api/stacks/{stack['Id']}", auth=alice.auth),
-        200,
-        "a team member reading a stack shared with the team",
-    )
-    expect(
-        stack["Id"] not in listed_ids(portainer, bob),
-        "a user outside the team sees a stack shared with the team",
-    )
+    with new_team(portainer) as team:
+        add_member(portainer, alice, team)
+        team_sees_the_stack(portainer, team)
+
+
+def team_sees_the_stack(portainer: PortainerWorld, team: int) -> None:
+    alice, bob = portainer.alice, portainer.bob
+    assert alice is not None and bob is not None
+    with admin_stack(portainer) as stack:
+        expect(stack["Id"] not in listed_ids(portainer, alice), "an admin stack listed to a user")
+        set_control(portainer, stack, {"Teams": [team]})
+        expect(
+            stack["Id"] in listed_ids(portainer, alice),
+            "a team member does not see a stack shared with the team",
+        )
+        expect_status(
+            portainer.api.get(f"/api/stacks/{stack['Id']}", auth=alice.auth),
+            200,
+            "a team member reading a stack shared with the team",
+        )
+        expect(
+            stack["Id"] not in listed_ids(portainer, bob),
+            "a user outside the team sees a stack shared with the team",
+        )
 
 
 @pytest.mark.rule("PTR-ACC-4")
 def test_a_leaders_rights_stop_at_their_team(portainer: PortainerWorld) -> None:
     alice, bob = portainer.alice, portainer.bob
     assert alice is not None and bob is not None
-    led = new_team(portainer, TeamLeaders=[alice.id])
-    other = new_team(portainer)
+    with new_team(portainer, TeamLeaders=[alice.id]) as led, new_team(portainer) as other:
+        leader_limits(portainer, led, other)
+
+
+def leader_limits(portainer: PortainerWorld, led: int, other: int) -> None:
+    alice, bob = portainer.alice, portainer.bob
+    assert alice is not None and bob is not None
     api = portainer.api
     refused = api.post(
         "/api/team_memberships",
@@ -157,18 +177,18 @@ def test_a_leaders_rights_stop_at_their_team(portainer: PortainerWorld) -> None:
 def test_a_public_control_shows_the_stack_to_everyone(portainer: PortainerWorld) -> None:
     alice, bob = portainer.alice, portainer.bob
     assert alice is not None and bob is not None
-    stack = admin_stack(portainer)
-    set_control(portainer, stack, {"Public": True})
-    for who in (alice, bob):  # the list checks the control only, not environment access
-        expect(
-            stack["Id"] in listed_ids(portainer, who),
-            f"{who.username} does not see a stack whose resource control is public",
+    with admin_stack(portainer) as stack:
+        set_control(portainer, stack, {"Public": True})
+        for who in (alice, bob):  # the list checks the control only, not environment access
+            expect(
+                stack["Id"] in listed_ids(portainer, who),
+                f"{who.username} does not see a stack whose resource control is public",
+            )
+        expect_status(
+            portainer.api.get(f"/api/stacks/{stack['Id']}", auth=alice.auth),
+            200,
+            "a user of the environment reading a public stack",
         )
-    expect_status(
-        portainer.api.get(f"/api/stacks/{stack['Id']}", auth=alice.auth),
-        200,
-        "a user of the environment reading a public stack",
-    )
 
 
 @pytest.mark.rule("PTR-ACC-6")
@@ -181,7 +201,6 @@ def test_disabled_stack_management_gives_the_403_of_each_route(
         pytest.skip(f"environment {env} already forbids stack management to standard users")
     api = portainer.api
     stack = portainer.new_stack(alice, env).json()
-    path, params = f"/api/stacks/{stack['Id']}", {"endpointId": env}
 
     def switch(allowed: bool) -> None:
         expect_status(
@@ -195,7 +214,16 @@ def test_disabled_stack_management_gives_the_403_of_each_route(
         )
 
     switch(False)
-    portainer.cleanup.add("allow stack management again", lambda: switch(True))
+    try:
+        refused_per_route(portainer, stack)
+    finally:
+        switch(True)
+
+
+def refused_per_route(portainer: PortainerWorld, stack: dict[str, Any]) -> None:
+    alice, env, api = portainer.alice, portainer.env_a, portainer.api
+    assert alice is not None
+    path, params = f"/api/stacks/{stack['Id']}", {"endpointId": env}
     calls = [
         (
             "Stack creation is disabled for non-admin users",
