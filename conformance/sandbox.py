@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import MutableMapping
 from typing import Any
-from urllib.parse import urlencode
 
 from schemathesis import GenerationMode
 
@@ -297,8 +296,8 @@ class PortainerSandbox:
             reply = self.world.api.post(
                 "/api/endpoints",
                 auth=self.world.admin.auth,
-                content=urlencode({"Name": unique("fzenv"), "EndpointCreationType": "1"}),
-                headers={"Content-Type": "application/x-www-form-urlencoded"},
+                content=multipart_form({"Name": unique("fzenv"), "EndpointCreationType": "1"}),
+                headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
             )
             created = _json_reply(reply).get("Id")
             if created is not None:
@@ -560,6 +559,18 @@ def _scoped(operation: str) -> str:
     """The project-scoped operation an unscoped key operation twins (`getAccountApiKey` ->
     `getApiKey`); any other operation as it is."""
     return operation.replace("AccountApiKey", "ApiKey")
+
+
+BOUNDARY = "contract-mock-sandbox"
+
+
+def multipart_form(fields: dict[str, str]) -> bytes:
+    """A multipart/form-data body of plain fields (how Portainer reads an environment create)."""
+    parts = [
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    ]
+    return ("".join(parts) + f"--{BOUNDARY}--\r\n").encode()
 
 
 def _json_reply(reply: Any) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import logging
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -39,17 +38,6 @@ _SECURITY_FUNCS = {
     "jwt": ("x-bearerInfoFunc", "mockserver.portainer.handlers.jwt_info"),
     "RancherBasic": ("x-basicInfoFunc", "mockserver.rancher.handlers.basic_info"),
 }
-
-
-class _QuietMultipleContentTypes(logging.Filter):
-    """Connexion warns on every request to an operation with two body media types (the
-    environment create form: multipart or URL-encoded); that is by design here, not news."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "accepts multiple content types" not in record.getMessage()
-
-
-logging.getLogger("connexion.operations.openapi").addFilter(_QuietMultipleContentTypes())
 
 
 def snake_case(operation_id: str) -> str:

@@ -254,7 +254,9 @@ def test_create_a_docker_environment_by_url_then_delete_it(
     client: TestClient, admin_key: str, alice_key: str
 ) -> None:
     form = {"Name": "dev", "EndpointCreationType": "1", "URL": "tcp://10.0.0.5:2375"}
-    refused = client.post("/api/endpoints", data=form, headers=key(alice_key))
+    refused = client.post(
+        "/api/endpoints", files={k: (None, v) for k, v in form.items()}, headers=key(alice_key)
+    )
     assert refused.status_code == 403
     made = client.post(
         "/api/endpoints", files={k: (None, v) for k, v in form.items()}, headers=key(admin_key)
@@ -263,16 +265,24 @@ def test_create_a_docker_environment_by_url_then_delete_it(
     env = made.json()
     assert (env["Type"], env["URL"]) == (1, "tcp://10.0.0.5:2375")
     assert env["SecuritySettings"]["allowStackManagementForRegularUsers"] is True
-    clash = client.post("/api/endpoints", data=form, headers=key(admin_key))
+    clash = client.post(
+        "/api/endpoints", files={k: (None, v) for k, v in form.items()}, headers=key(admin_key)
+    )
     assert clash.status_code == 409
     agent = client.post(
         "/api/endpoints",
-        data={"Name": "agent", "EndpointCreationType": "2", "URL": "10.0.0.6:9001"},
+        files={
+            "Name": (None, "agent"),
+            "EndpointCreationType": (None, "2"),
+            "URL": (None, "10.0.0.6:9001"),
+        },
         headers=key(admin_key),
     )
     assert agent.json()["URL"] == "tcp://10.0.0.6:9001"
     kube = client.post(
-        "/api/endpoints", data={"Name": "k", "EndpointCreationType": "5"}, headers=key(admin_key)
+        "/api/endpoints",
+        files={"Name": (None, "k"), "EndpointCreationType": (None, "5")},
+        headers=key(admin_key),
     )
     assert kube.status_code == 400
     assert client.delete(f"/api/endpoints/{env['Id']}", headers=key(alice_key)).status_code == 403

@@ -137,7 +137,7 @@ class Environments:
             return views.environment_view(env)
 
     def create_environment(self, form: dict[str, Any]) -> dict[str, Any]:
-        """`POST /api/endpoints` (multipart form; administrators only: the bouncer sees to that).
+        """`POST /api/endpoints` (a multipart form; administrators only: the bouncer sees to that).
         A Docker environment by URL (the local socket when no URL is given) or an agent; the mock
         cannot reach either, so it never answers Portainer's 500 for an unreachable host."""
         name = str(form.get("Name") or "")
