@@ -160,9 +160,10 @@ def _seed_teams(
     specs = list(portainer.get("teams", []) or [])
     extra = int((portainer.get("extra", {}) or {}).get("teams", 0))
     standard = sorted(u.username for u in state.users.values() if not u.is_admin)
-    for _ in range(extra):
+    for index in range(extra):
         members = rng.sample(standard, k=min(len(standard), rng.randint(1, 3)))
-        specs.append({"name": f"{fake.unique.word()}-team", "members": members})
+        # the index keeps names unique even when the stacks used up Faker's unique words
+        specs.append({"name": f"{fake.word()}-team-{index + 1}", "members": members})
     for spec in specs:
         team = Team(id=state.new_id("team"), name=str(spec["name"]))
         state.teams[team.id] = team

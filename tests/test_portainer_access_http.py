@@ -344,3 +344,12 @@ def test_csrf_can_be_switched_off() -> None:
             "/api/users/2/tokens", json={"description": "d", "password": "alice-password"}
         )
         assert made.status_code == 201 and "X-CSRF-Token" not in made.headers
+
+
+def test_a_malformed_form_is_a_bad_payload(client: TestClient, admin_key: str) -> None:
+    answer = client.post(
+        "/api/endpoints",
+        content=b"--bb\r\n4391--bb--\r\n",
+        headers={**key(admin_key), "Content-Type": "multipart/form-data; boundary=bb"},
+    )
+    assert (answer.status_code, answer.json()["message"]) == (400, "Invalid request payload")
