@@ -238,6 +238,52 @@ RULES: tuple[Rule, ...] = (
         f"listUsers, getUser; {PORTAINER_NOTES} §3",
         "test_portainer_users.py::test_standard_users_cannot_browse_users",
     ),
+    # ------------------------------------------------------------ Portainer: access model
+    _p(
+        "PTR-ACC-1",
+        "first-run initialisation works once: with an administrator, admin/check answers 204 and"
+        " admin/init 409 without creating anyone",
+        "checkAdministrator, initAdministrator; Portainer api/http/handler/users/admin_check.go,"
+        " admin_init.go",
+        "test_portainer_access.py::test_first_run_init_works_once",
+    ),
+    _p(
+        "PTR-ACC-2",
+        "a password change refuses the JWTs issued before it; a new login works",
+        "updateUserPassword; Portainer api/http/handler/users/user_update_password.go"
+        " (TokenIssueAt), api/jwt/jwt.go",
+        "test_portainer_access.py::test_password_change_refuses_the_old_jwt",
+    ),
+    _p(
+        "PTR-ACC-3",
+        "a team member sees a stack shared with the team; a user outside it does not",
+        "updateResourceControl, listStacks; Portainer api/http/security/authorization.go"
+        " AuthorizedResourceControlAccess, api/http/handler/stacks/stack_list.go",
+        "test_portainer_access.py::test_team_access_shows_a_stack_to_members_only",
+    ),
+    _p(
+        "PTR-ACC-4",
+        "a team leader manages their own team's memberships and no other team's (403)",
+        "createTeamMembership, getTeam; Portainer api/http/security/authorization.go"
+        " AuthorizedTeamManagement, api/http/handler/teammemberships/team_membership_create.go",
+        "test_portainer_access.py::test_a_leaders_rights_stop_at_their_team",
+    ),
+    _p(
+        "PTR-ACC-5",
+        "a public resource control shows the stack to every user",
+        "updateResourceControl, listStacks; Portainer"
+        " api/http/handler/resourcecontrols/resource_control_update.go,"
+        " api/http/handler/stacks/stack_list.go",
+        "test_portainer_access.py::test_a_public_control_shows_the_stack_to_everyone",
+    ),
+    _p(
+        "PTR-ACC-6",
+        "with stack management off for standard users, create, update, stop and delete each"
+        " answer their own 403",
+        "updateEnvironmentSettings; Portainer api/http/handler/stacks/stack_create.go,"
+        " stack_update.go, stack_stop.go, stack_delete.go (userCanManageStacks)",
+        "test_portainer_access.py::test_disabled_stack_management_gives_the_403_of_each_route",
+    ),
     # ------------------------------------------------------------ Portainer: settings
     _p(
         "PTR-SET-1",

@@ -93,6 +93,13 @@ class PortainerSandbox:
         self.stateful = False  # set while the state machine runs
         self._settings_before: dict[str, Any] | None = None
         self._environment_before: tuple[int, dict[str, Any]] | None = None
+        self._security_before: dict[str, Any] | None = None
+        self._scratch_user: int | None = None
+        self._scratch_team: int | None = None
+        self._scratch_membership: int | None = None
+        self.owned_teams: set[int] = set()
+        self.owned_memberships: set[int] = set()
+        self.owned_environments: set[int] = set()
         self._turn = itertools.count()
 
     def checks(self) -> list[Any]:
@@ -178,6 +185,145 @@ class PortainerSandbox:
             reply = self.world.api.get("/api/settings", auth=self.world.admin.auth)
             if reply.status == 200:
                 self._settings_before = reply.json()
+
+    # -- the access model: users, teams, resource controls, environments
+    def _user_item(self, case: Any) -> None:
+        params = _params(case)
+        if as_int(params.get("id")) is not None and params["id"] not in self.owned_users:
+            if self._scratch_user is None:
+                self._scratch_user = self.world.new_user("scratch").id
+                self.owned_users.add(self._scratch_user)
+            params["id"] = self._scratch_user
+
+    def _prepare_updateUser(self, case: Any) -> None:
+        self._user_item(case)
+
+    def _prepare_updateUserPassword(self, case: Any) -> None:
+        self.pacer.wait()
+        self._user_item(case)
+
+    def _new_team(self) -> int:
+        reply = self.world.api.post(
+            "/api/teams", auth=self.world.admin.auth, json_body={"Name": unique("fzteam")}
+        )
+        team_id = int(reply.json()["Id"])
+        self._own_team(team_id)
+        return team_id
+
+    def _own_team(self, team_id: int) -> None:
+        self.owned_teams.add(team_id)
+        self.world.cleanup.add(
+            f"delete team {team_id}",
+            lambda: self.world.api.delete(f"/api/teams/{team_id}", auth=self.world.admin.auth),
+        )
+
+    def _team_item(self, case: Any, *, fresh: bool) -> None:
+        params = _params(case)
+        if as_int(params.get("id")) is not None and params["id"] not in self.owned_teams:
+            if fresh:
+                params["id"] = self._new_team()
+            else:
+                if self._scratch_team is None or self._scratch_team not in self.owned_teams:
+                    self._scratch_team = self._new_team()
+                params["id"] = self._scratch_team
+
+    def _prepare_updateTeam(self, case: Any) -> None:
+        self._team_item(case, fresh=False)
+
+    def _prepare_deleteTeam(self, case: Any) -> None:
+        self._team_item(case, fresh=True)
+
+    def _membership_body(self, case: Any) -> None:
+        if is_positive(case) and isinstance(case.body, dict):
+            team = self._scratch_team if self._scratch_team in self.owned_teams else None
+            team = team or self._new_team()
+            self._scratch_team = team
+            case.body = {**case.body, "TeamID": team}
+
+    def _prepare_createTeamMembership(self, case: Any) -> None:
+        self._membership_body(case)
+
+    def _new_membership(self) -> int:
+        user = self.world.new_user("member")
+        self.owned_users.add(user.id)
+        reply = self.world.api.post(
+            "/api/team_memberships",
+            auth=self.world.admin.auth,
+            json_body={"UserID": user.id, "TeamID": self._new_team(), "Role": 2},
+        )
+        membership = int(reply.json()["Id"])
+        self.owned_memberships.add(membership)
+        return membership
+
+    def _membership_item(self, case: Any, *, fresh: bool) -> None:
+        params = _params(case)
+        if as_int(params.get("id")) is not None and params["id"] not in self.owned_memberships:
+            if fresh:
+                params["id"] = self._new_membership()
+            else:
+                if self._scratch_membership not in self.owned_memberships:
+                    self._scratch_membership = self._new_membership()
+                params["id"] = self._scratch_membership
+
+    def _prepare_updateTeamMembership(self, case: Any) -> None:
+        self._membership_item(case, fresh=False)
+        self._membership_body(case)
+
+    def _prepare_deleteTeamMembership(self, case: Any) -> None:
+        self._membership_item(case, fresh=True)
+
+    def _control_item(self, case: Any, *, fresh: bool) -> None:
+        params = _params(case)
+        if as_int(params.get("id")) is None:
+            return
+        stack_id = self._new_stack() if fresh else self._shared_stack()
+        reply = self.world.api.get(f"/api/stacks/{stack_id}", auth=self.world.admin.auth)
+        control = (_json_reply(reply).get("ResourceControl") or {}).get("Id")
+        if control is not None:
+            params["id"] = control
+
+    def _prepare_updateResourceControl(self, case: Any) -> None:
+        self._control_item(case, fresh=False)
+
+    def _prepare_deleteResourceControl(self, case: Any) -> None:
+        self._control_item(case, fresh=True)
+
+    def _prepare_createResourceControl(self, case: Any) -> None:
+        if is_positive(case) and isinstance(case.body, dict):
+            case.body = {**case.body, "ResourceID": unique("fz-resource")}
+
+    def _prepare_updateEnvironmentSettings(self, case: Any) -> None:
+        params = _params(case)
+        if as_int(params.get("id")) is not None:
+            params["id"] = self.world.env_a
+        if self._security_before is None:
+            reply = self.world.api.get(
+                f"/api/endpoints/{self.world.env_a}", auth=self.world.admin.auth
+            )
+            if reply.status == 200:
+                self._security_before = dict(reply.json().get("SecuritySettings") or {})
+
+    def _prepare_deleteEnvironment(self, case: Any) -> None:
+        params = _params(case)
+        env_id = as_int(params.get("id"))
+        if env_id is not None and env_id not in self.owned_environments:
+            reply = self.world.api.post(
+                "/api/endpoints",
+                auth=self.world.admin.auth,
+                content=multipart_form({"Name": unique("fzenv"), "EndpointCreationType": "1"}),
+                headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"},
+            )
+            created = _json_reply(reply).get("Id")
+            if created is not None:
+                self._own_environment(int(created))
+                params["id"] = created
+
+    def _own_environment(self, env_id: int) -> None:
+        self.owned_environments.add(env_id)
+        self.world.cleanup.add(
+            f"delete environment {env_id}",
+            lambda: self.world.api.delete(f"/api/endpoints/{env_id}", auth=self.world.admin.auth),
+        )
 
     def _prepare_createStandaloneStackFromString(self, case: Any) -> None:
         self._stack_creation(case)
@@ -300,6 +446,30 @@ class PortainerSandbox:
         elif operation == "updateSettings" and self._settings_before is not None:
             if status < 400:  # a refused update changed nothing
                 self._restore_settings(self._settings_before)
+        elif operation == "createTeam" and status == 200:
+            team_id = _json(response).get("Id")
+            if team_id is not None:
+                self._own_team(int(team_id))
+        elif operation == "createEnvironment" and status == 200:
+            env_id = _json(response).get("Id")
+            if env_id is not None:
+                self._own_environment(int(env_id))
+        elif operation == "createResourceControl" and status == 200:
+            control = _json(response).get("Id")
+            if control is not None:
+                self.world.cleanup.add(
+                    f"delete resource control {control}",
+                    lambda: self.world.api.delete(
+                        f"/api/resource_controls/{control}", auth=self.world.admin.auth
+                    ),
+                )
+        elif operation == "updateEnvironmentSettings" and self._security_before is not None:
+            if status < 400:
+                self.world.api.put(
+                    f"/api/endpoints/{self.world.env_a}/settings",
+                    auth=self.world.admin.auth,
+                    json_body=self._security_before,
+                )
         elif operation == "updateEnvironment" and self._environment_before is not None:
             env_id, before = self._environment_before
             if status < 400:
@@ -441,6 +611,27 @@ def _scoped(operation: str) -> str:
     """The project-scoped operation an unscoped key operation twins (`getAccountApiKey` ->
     `getApiKey`); any other operation as it is."""
     return operation.replace("AccountApiKey", "ApiKey")
+
+
+BOUNDARY = "contract-mock-sandbox"
+
+
+def multipart_form(fields: dict[str, str]) -> bytes:
+    """A multipart/form-data body of plain fields (how Portainer reads an environment create)."""
+    parts = [
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    ]
+    return ("".join(parts) + f"--{BOUNDARY}--\r\n").encode()
+
+
+def _json_reply(reply: Any) -> dict[str, Any]:
+    """The JSON object of a conformance client Reply, or {}."""
+    try:
+        body = reply.json()
+    except Exception:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def _json(response: Any) -> dict[str, Any]:

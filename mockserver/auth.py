@@ -50,6 +50,8 @@ class Identity:
     method: str  # "apikey" or "jwt"
     jti: str | None = None
     force_change_password: bool = False
+    teams: frozenset[int] = frozenset()  # the teams the user is in, as at authentication
+    leads: frozenset[int] = frozenset()  # the teams the user leads
 
     @property
     def is_admin(self) -> bool:
@@ -123,6 +125,8 @@ class Authenticator:
             "jwt",
             jti=str(claims["jti"]),
             force_change_password=bool(claims.get("forceChangePassword")),
+            teams=self.store.state.teams_of(user.id),
+            leads=self.store.state.teams_led_by(user.id),
         )
 
     # -- access tokens
@@ -137,7 +141,15 @@ class Authenticator:
         if now - token.last_used >= LAST_USED_GRANULARITY:
             with self.store.lock:
                 token.last_used = now
-        return Identity(user.id, user.username, user.role, "apikey")
+        state = self.store.state
+        return Identity(
+            user.id,
+            user.username,
+            user.role,
+            "apikey",
+            teams=state.teams_of(user.id),
+            leads=state.teams_led_by(user.id),
+        )
 
     # -- the bouncer
     def authenticate(self, headers: Mapping[str, str], cookies: Mapping[str, str]) -> Identity:

@@ -100,6 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
         " 0, the default, settles it at the next request that touches it",
     )
     run.add_argument(
+        "--csrf",
+        type=_on_off,
+        default=True,
+        metavar="on|off",
+        help="Portainer's CSRF check: with the login cookie, POST, PUT and DELETE need the "
+        "X-CSRF-Token of an earlier answer",
+    )
+    run.add_argument(
         "--log-level",
         default="info",
         choices=["critical", "error", "warning", "info", "debug"],
@@ -181,6 +189,7 @@ def run(args: argparse.Namespace) -> int:
         control_api=args.control_api,
         rancher_access_control=args.rancher_access_control,
         rancher_settle_seconds=args.rancher_settle_time,
+        csrf=args.csrf,
     )
     app = create_app(config)
     shown_host = "localhost" if args.host in ("0.0.0.0", "::") else args.host

@@ -12,7 +12,8 @@ class MockConfig:
     `validate_responses` checks every answer against the contract (always on in tests);
     `rate_limit` is Portainer's login and token-creation limiter; `control_api` serves
     `/__mock__/...`; `rancher_access_control` off gives Rancher's open mode;
-    `rancher_settle_seconds` is how long a Rancher key's process runs (0: until the next request).
+    `rancher_settle_seconds` is how long a Rancher key's process runs (0: until the next request);
+    `csrf` is Portainer's CSRF check on cookie sessions (unsafe methods need `X-CSRF-Token`).
     """
 
     seed: int = 42
@@ -22,3 +23,4 @@ class MockConfig:
     control_api: bool = True
     rancher_access_control: bool = True
     rancher_settle_seconds: float = 0.0
+    csrf: bool = True

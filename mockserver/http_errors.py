@@ -19,6 +19,7 @@ from connexion.exceptions import (
 )
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 
 from mockserver.errors import MockError, PortainerError, RancherError
 from mockserver.validation import BodyError
@@ -128,11 +129,16 @@ class ErrorTranslator:
         app.add_error_handler(ProblemException, self.problem)
         app.add_error_handler(HTTPException, self.http_error)
         app.add_error_handler(UnicodeDecodeError, self.bad_encoding)
+        app.add_error_handler(MultiPartException, self.bad_form)
         app.add_error_handler(Exception, self.unexpected)
 
     # -- handlers
     def mock_error(self, request: ConnexionRequest, exc: MockError) -> ConnexionResponse:
         return render(self._challenge(request, exc))
+
+    def bad_form(self, request: ConnexionRequest, exc: MultiPartException) -> ConnexionResponse:
+        """A multipart body that does not parse (the environment create form)."""
+        return render(PortainerError(400, "Invalid request payload", str(exc)))
 
     def body_error(self, request: ConnexionRequest, exc: BodyError) -> ConnexionResponse:
         if is_rancher(request.url.path):

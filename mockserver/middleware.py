@@ -15,11 +15,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mockserver import http_errors, traffic
 from mockserver.auth import COOKIE_NAME
 from mockserver.errors import MockError
+from mockserver.portainer.csrf import CsrfGuard
 from mockserver.rancher.links import VERSION_SCOPE_KEY
 from mockserver.rancher.wire import RancherWire
 
 RANCHER_PREFIX = "/v2-beta"
 RANCHER_V1 = "/v1"  # Rancher's older API version: an alias of /v2-beta here
+ENVIRONMENT_CREATE = "/api/endpoints"
 _APIKEY_SEGMENT = re.compile(r"/(apikey|apiKey|apiKeys)(?=/|$)")
 # Docker clients put the API version first (`/v1.47/containers/json`); Portainer's proxy drops
 # it (api/http/proxy/factory/docker/transport.go, apiVersionRe).
@@ -144,6 +146,8 @@ class MockMiddleware:
             self._normalise_rancher(scope)
             app = self._rancher_app  # body before auth, charset on answers (rancher/wire.py)
         else:
+            if self.runtime.config.csrf:
+                app = CsrfGuard(app)  # Portainer's CSRF layer wraps every route
             self._normalise_portainer(scope)
             rerouted = deprecated_stack_route(scope)
             if rerouted is not None:
@@ -183,4 +187,5 @@ class MockMiddleware:
             # Portainer accepts a bare JWT without the "Bearer " prefix.
             _replace_header(scope, b"authorization", b"Bearer " + auth.strip())
         _credentials_as_headers(scope)
-        _read_body_as_json(scope)
+        if scope["path"] != ENVIRONMENT_CREATE:  # a multipart form, as Portainer reads it
+            _read_body_as_json(scope)

@@ -22,12 +22,16 @@ from mockserver.state import (
     STACK_INACTIVE,
     STACK_SWARM,
     STANDARD,
+    TEAM_LEADER,
+    TEAM_MEMBER,
     AccessToken,
     Environment,
     RancherKey,
     ResourceControl,
     Stack,
     State,
+    Team,
+    TeamMembership,
     User,
 )
 
@@ -143,6 +147,40 @@ def compose_file(services: list[str], fake: Faker) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _seed_teams(
+    state: State,
+    portainer: dict[str, Any],
+    env_by_name: dict[str, Environment],
+    fake: Faker,
+    rng: random.Random,
+) -> None:
+    """Teams named in the scenario (leaders, members, environments granted to the team), then
+    Faker's `extra.teams`, each with a few standard users. Seeded last, so adding teams changes
+    none of the users, stacks and keys seeded before them."""
+    by_name = {u.username: u for u in state.users.values()}
+    specs = list(portainer.get("teams", []) or [])
+    extra = int((portainer.get("extra", {}) or {}).get("teams", 0))
+    standard = sorted(u.username for u in state.users.values() if not u.is_admin)
+    for index in range(extra):
+        members = rng.sample(standard, k=min(len(standard), rng.randint(1, 3)))
+        # the index keeps names unique even when the stacks used up Faker's unique words
+        specs.append({"name": f"{fake.word()}-team-{index + 1}", "members": members})
+    for spec in specs:
+        team = Team(id=state.new_id("team"), name=str(spec["name"]))
+        state.teams[team.id] = team
+        for role, key in ((TEAM_LEADER, "leaders"), (TEAM_MEMBER, "members")):
+            for username in spec.get(key, []) or []:
+                membership = TeamMembership(
+                    id=state.new_id("team_membership"),
+                    user_id=by_name[str(username).lower()].id,
+                    team_id=team.id,
+                    role=role,
+                )
+                state.team_memberships[membership.id] = membership
+        for env_name in spec.get("environments", []) or []:
+            env_by_name[env_name].team_policies[str(team.id)] = {"RoleId": 0}
+
+
 def build(seed: int, scenario: dict[str, Any]) -> Seeded:
     """Build the whole initial state from a seed and a scenario."""
     rng = random.Random(seed)
@@ -189,7 +227,7 @@ def build(seed: int, scenario: dict[str, Any]) -> Seeded:
         role = ADMIN if str(spec.get("role", "standard")) in ("admin", "1") else STANDARD
         user = User(
             id=state.new_id("user"),
-            username=str(spec["username"]),
+            username=str(spec["username"]).lower(),  # stored lowercased, as Portainer does
             role=role,
             password_hash=secrets.hash_password(str(spec["password"]), salt=rng.randbytes(16)),
         )
@@ -214,7 +252,7 @@ def build(seed: int, scenario: dict[str, Any]) -> Seeded:
     # stacks: owned by the named users first, spread over environments they may use
     owners = list(state.users.values())
     words = _StackWords(fake)
-    for index in range(int(extra.get("stacks", 0))):
+    for index in range(int(extra.get("stacks", 0)) if owners else 0):
         owner = owners[index % len(owners)]
         usable = [e for e in state.environments.values() if owner.is_admin or e.grants(owner.id)]
         if not usable:
@@ -294,6 +332,7 @@ def build(seed: int, scenario: dict[str, Any]) -> Seeded:
             uuid=new_uuid(),
         )
         state.rancher_keys[key.id] = key
+    _seed_teams(state, portainer, env_by_name, fake, rng)
     return Seeded(state=state, accounts=accounts, rancher_admin=admin, rancher_keys=keys[1:])
 
 

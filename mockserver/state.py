@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -35,7 +35,7 @@ class User:
     password_hash: str
     token_issue_at: int = 0
     theme_color: str = ""
-    use_cache: bool = True
+    use_cache: bool = False  # Portainer's zero value on create
 
     @property
     def is_admin(self) -> bool:
@@ -71,9 +71,31 @@ class Environment:
     uuid: str = ""
     created: int = 0  # unix seconds, used by the Rancher view
 
-    def grants(self, user_id: int) -> bool:
-        """True when the environment's access policies name this user."""
-        return str(user_id) in self.user_policies
+    def grants(self, user_id: int, teams: Iterable[int] = ()) -> bool:
+        """True when the environment's access policies name this user or one of their teams."""
+        return str(user_id) in self.user_policies or any(
+            str(team) in self.team_policies for team in teams
+        )
+
+
+TEAM_LEADER = 1
+TEAM_MEMBER = 2
+
+
+@dataclass
+class Team:
+    id: int
+    name: str
+
+
+@dataclass
+class TeamMembership:
+    """A user in a team, as leader (1) or member (2)."""
+
+    id: int
+    user_id: int
+    team_id: int
+    role: int = TEAM_MEMBER
 
 
 @dataclass
@@ -228,6 +250,8 @@ class State:
     environments: dict[int, Environment] = field(default_factory=dict)
     stacks: dict[int, Stack] = field(default_factory=dict)
     resource_controls: dict[int, ResourceControl] = field(default_factory=dict)
+    teams: dict[int, Team] = field(default_factory=dict)
+    team_memberships: dict[int, TeamMembership] = field(default_factory=dict)
     settings: Settings = field(default_factory=Settings)
     rancher_keys: dict[int, RancherKey] = field(default_factory=dict)
     git_repositories: dict[str, GitRepository] = field(default_factory=dict)
@@ -236,6 +260,18 @@ class State:
     # Only what the Docker proxy itself changes (container start/stop/restart), by container id;
     # everything else of the Docker view is derived from the stacks (portainer/docker/model.py).
     container_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def teams_of(self, user_id: int) -> frozenset[int]:
+        """The ids of the teams a user belongs to (as leader or member)."""
+        return frozenset(m.team_id for m in self.team_memberships.values() if m.user_id == user_id)
+
+    def teams_led_by(self, user_id: int) -> frozenset[int]:
+        """The ids of the teams a user leads."""
+        return frozenset(
+            m.team_id
+            for m in self.team_memberships.values()
+            if m.user_id == user_id and m.role == TEAM_LEADER
+        )
 
     def new_id(self, kind: str) -> int:
         """Next id of a kind, starting at 1; never reused, even after deletes."""
@@ -307,6 +343,8 @@ class Store:
                     for r in s.git_repositories.values()
                 ],
                 "resourceControls": [asdict(rc) for rc in s.resource_controls.values()],
+                "teams": [asdict(t) for t in s.teams.values()],
+                "teamMemberships": [asdict(m) for m in s.team_memberships.values()],
                 "settings": copy.deepcopy(s.settings.values),
                 "rancherKeys": [
                     {k: v for k, v in asdict(key).items() if k != "secret_hash"}

@@ -29,6 +29,8 @@ PUBLIC = {
     "getSystemStatus",
     "getPublicSettings",
     "invokeStackWebhook",
+    "checkAdministrator",
+    "initAdministrator",
 }
 JWT_ONLY = {"createAccessToken"}
 CREATES = {
@@ -37,7 +39,10 @@ CREATES = {
     "createStandaloneStackFromString",
     "createSwarmStackFromString",
     "createApiKey",
-}
+    "createTeam",
+    "createTeamMembership",
+    "createEnvironment",
+}  # createResourceControl has no read route in Portainer: it links to update and delete only
 
 # Our component -> the real model it describes, in the published Portainer 2.45.3 description.
 REAL_MODEL = {
@@ -49,6 +54,7 @@ REAL_MODEL = {
     "CurrentUser": "users.CurrentUserInspectResponse",
     "UserSummary": "users.User",
     "UserCreateRequest": "users.userCreatePayload",
+    "UserUpdateRequest": "users.userUpdatePayload",
     "AccessToken": "portainer.APIKey",
     "AccessTokenCreateRequest": "users.userAccessTokenCreatePayload",
     "AccessTokenCreated": "users.accessTokenResponse",
@@ -123,6 +129,20 @@ NOT_MODELS = {
     "StackGitUpdateRequest": "stackGitUpdatePayload (stack_update_git.go)",
     "StackGitRedeployRequest": "stackGitRedployPayload (stack_update_git_redeploy.go)",
     "DeprecatedStackCreateRequest": "any body of the route the deprecated one stands for",
+    # Models the 2.45.3 extract does not carry; fields from CE 2.23's source, file named.
+    "AdminInitRequest": "users/admin_init.go adminInitPayload (not in the extract)",
+    "UserPasswordUpdateRequest": "users/user_update_password.go payload (not in the extract)",
+    "SystemVersion": "system/system_version.go versionResponse (not in the extract)",
+    "SystemInfo": "system/system_info.go systemInfoResponse (not in the extract)",
+    "EnvironmentSettingsUpdateRequest": "endpoints/endpoint_settings_update.go payload (not in the extract)",
+    "TeamCreateRequest": "teams/team_create.go teamCreatePayload (not in the extract)",
+    "TeamUpdateRequest": "teams/team_update.go teamUpdatePayload (not in the extract)",
+    "TeamMembershipRequest": "teammemberships create/update payloads (not in the extract)",
+    "ResourceControlCreateRequest": "resourcecontrols/resource_control_create.go payload (not in the extract)",
+    "ResourceControlUpdateRequest": "resourcecontrols/resource_control_update.go payload (not in the extract)",
+    "EnvironmentCreateForm": "endpoints/endpoint_create.go form fields (not in the extract)",
+    "Team": "portainer.Team in api/portainer.go (not in the extract)",
+    "TeamMembership": "portainer.TeamMembership in api/portainer.go (not in the extract)",
 }
 
 
@@ -256,6 +276,17 @@ def test_paths_and_methods_are_the_issue_s() -> None:
         ("POST", "/api/auth"), ("POST", "/api/auth/logout"), ("GET", "/api/status"),
         ("GET", "/api/system/status"), ("GET", "/api/users"), ("POST", "/api/users"),
         ("GET", "/api/users/{id}"), ("DELETE", "/api/users/{id}"), ("GET", "/api/users/me"),
+        ("PUT", "/api/users/{id}"), ("PUT", "/api/users/{id}/passwd"),
+        ("GET", "/api/users/{id}/memberships"), ("GET", "/api/users/admin/check"),
+        ("POST", "/api/users/admin/init"), ("GET", "/api/system/version"),
+        ("GET", "/api/system/info"), ("PUT", "/api/endpoints/{id}/settings"),
+        ("GET", "/api/teams"), ("POST", "/api/teams"), ("GET", "/api/teams/{id}"),
+        ("PUT", "/api/teams/{id}"), ("DELETE", "/api/teams/{id}"),
+        ("GET", "/api/teams/{id}/memberships"), ("GET", "/api/team_memberships"),
+        ("POST", "/api/team_memberships"), ("PUT", "/api/team_memberships/{id}"),
+        ("DELETE", "/api/team_memberships/{id}"), ("POST", "/api/resource_controls"),
+        ("PUT", "/api/resource_controls/{id}"), ("DELETE", "/api/resource_controls/{id}"),
+        ("POST", "/api/endpoints"), ("DELETE", "/api/endpoints/{id}"),
         ("GET", "/api/users/{id}/tokens"), ("POST", "/api/users/{id}/tokens"),
         ("DELETE", "/api/users/{id}/tokens/{keyID}"), ("GET", "/api/endpoints"),
         ("GET", "/api/endpoints/{id}"), ("PUT", "/api/endpoints/{id}"), ("GET", "/api/stacks"),

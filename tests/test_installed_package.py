@@ -222,6 +222,7 @@ def test_installed_mock_serves_the_seed_story(served: str) -> None:
     with httpx.Client(base_url=served, timeout=10) as client:
         login = client.post("/api/auth", json={"username": "alice", "password": "alice-password"})
         assert login.status_code == 200
+        client.cookies.clear()  # a Bearer client: with the login cookie, CSRF applies
         jwt = {"Authorization": f"Bearer {login.json()['jwt']}"}
         me = client.get("/api/users/me", headers=jwt).json()
         created = client.post(

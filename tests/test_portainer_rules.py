@@ -272,12 +272,21 @@ def test_the_contract_marks_portainer_s_admin_and_rate_limited_routes() -> None:
         "createUser",
         "deleteUser",
         "updateEnvironment",
+        "updateEnvironmentSettings",
+        "createEnvironment",
+        "deleteEnvironment",
+        "createTeam",
+        "updateTeam",
+        "deleteTeam",
+        "createResourceControl",
+        "deleteResourceControl",
         "getSettings",
         "updateSettings",
     }
     assert {op for op, g in guards.items() if g.rate_limited} == {
         "authenticateUser",
         "createAccessToken",
+        "updateUserPassword",
     }
 
 

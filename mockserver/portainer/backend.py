@@ -8,15 +8,18 @@ from mockserver.state import Store
 
 from .context import Context
 from .environments import Environments
+from .resource_controls import ResourceControls
 from .settings import SettingsRules
 from .stacks import Stacks
+from .system import PORTAINER_VERSION, System
+from .teams import Teams
 from .users import Users
 
-PORTAINER_VERSION = "2.23.0"
+__all__ = ["PORTAINER_VERSION", "PortainerBackend"]
 
 
 class PortainerBackend:
-    """Rules for users and tokens, environments, stacks and settings."""
+    """Rules for users and tokens, teams, environments, stacks, resource controls and settings."""
 
     def __init__(
         self, store: Store, authenticator: Authenticator, limiter: RateLimiter | None
@@ -26,6 +29,9 @@ class PortainerBackend:
         self.environments = Environments(self.ctx)
         self.stacks = Stacks(self.ctx)
         self.settings = SettingsRules(self.ctx)
+        self.system = System(store)
+        self.teams = Teams(self.ctx)
+        self.resource_controls = ResourceControls(self.ctx)
 
     def status(self) -> dict[str, str]:
-        return {"Version": PORTAINER_VERSION, "InstanceID": self.ctx.store.state.instance_id}
+        return self.system.status()

@@ -4,7 +4,7 @@ Portainer's bouncer wraps some routes in `AdminAccess` and some in its rate limi
 before the handler decodes the payload, so a standard user sending a malformed body to an
 administrators' route gets 403, and every attempt at a limited route counts, malformed or not.
 Connexion validates the body before the handler runs, so these checks sit between its security
-and validation layers. The contract marks the routes: `x-portainer-access: admin` and
+and validation layers. The contract marks the routes: `x-portainer-access: admin` (or `team-leader`) and
 `x-portainer-rate-limited: true`.
 """
 
@@ -31,6 +31,7 @@ class RouteGuard:
     """What the bouncer checks on one operation before its body is read."""
 
     admin_only: bool = False
+    leader_only: bool = False  # TeamLeaderAccess: administrators and team leaders
     rate_limited: bool = False
 
 
@@ -43,6 +44,7 @@ def route_guards(spec: Mapping[str, Any]) -> dict[str, RouteGuard]:
                 continue
             guard = RouteGuard(
                 admin_only=operation.get(ACCESS) == "admin",
+                leader_only=operation.get(ACCESS) == "team-leader",
                 rate_limited=bool(operation.get(RATE_LIMITED)),
             )
             if guard != RouteGuard():
@@ -74,8 +76,15 @@ class Bouncer:
 
 
 def check(guard: RouteGuard, identity: Identity | None, address: str, ctx: Context) -> None:
-    """Portainer's wrappers, in its order: AdminAccess (403), then the rate limiter (403)."""
+    """Portainer's wrappers, in its order: AdminAccess or TeamLeaderAccess (403), then the rate
+    limiter (403)."""
     if guard.admin_only and identity is not None and not permissions.is_admin(identity):
+        raise errors.access_denied()
+    if (
+        guard.leader_only
+        and identity is not None
+        and not permissions.is_admin_or_team_leader(identity)
+    ):
         raise errors.access_denied()
     if guard.rate_limited:
         ctx.check_rate(address)

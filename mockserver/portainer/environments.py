@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from mockserver.auth import Identity
+from mockserver.state import Environment
 
 from . import errors, payload, permissions, views
 from .context import Context
 from .docker.snapshots import environment_snapshots
+
+SECURITY_SETTINGS = (
+    "allowBindMountsForRegularUsers",
+    "allowPrivilegedModeForRegularUsers",
+    "allowVolumeBrowserForRegularUsers",
+    "allowHostNamespaceForRegularUsers",
+    "allowDeviceMappingForRegularUsers",
+    "allowStackManagementForRegularUsers",
+    "allowContainerCapabilitiesForRegularUsers",
+    "allowSysctlSettingForRegularUsers",
+    "enableHostManagementFeatures",
+)
+
+
+DOCKER, AGENT = 1, 2  # EndpointCreationType -> the environment's Type (the mock makes these two)
+LOCAL_SOCKET = "unix:///var/run/docker.sock"
+CREATION_TYPES = range(1, 7)  # Portainer's EndpointCreationType 1..6
+
+
+def default_security() -> dict[str, bool]:
+    """The security settings of a new environment (endpoint_create.go)."""
+    return {name: name not in _OFF_BY_DEFAULT for name in SECURITY_SETTINGS}
+
+
+_OFF_BY_DEFAULT = {"allowVolumeBrowserForRegularUsers", "enableHostManagementFeatures"}
 
 
 class Environments:
@@ -104,3 +131,65 @@ class Environments:
                         },
                     )
             return views.environment_view(env, snapshots=self._snapshots([env])[env.id])
+
+    def update_security_settings(
+        self, environment_id: int, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        """`PUT /api/endpoints/{id}/settings` (administrators only: the bouncer sees to that):
+        each security toggle sent replaces the stored one; the others stay as they are."""
+        store = self.ctx.store
+        with store.lock:
+            env = self.ctx.environment(environment_id)
+            for name in SECURITY_SETTINGS:
+                if changes.get(name) is not None:
+                    env.security[name] = bool(changes[name])
+            return views.environment_view(env, snapshots=self._snapshots([env])[env.id])
+
+    def create_environment(self, form: dict[str, Any]) -> dict[str, Any]:
+        """`POST /api/endpoints` (a multipart form; administrators only: the bouncer sees to that).
+        A Docker environment by URL (the local socket when no URL is given) or an agent; the mock
+        cannot reach either, so it never answers Portainer's 500 for an unreachable host."""
+        name = str(form.get("Name") or "")
+        if not name:
+            raise errors.invalid_payload("Invalid environment name")
+        kind = int(form.get("EndpointCreationType") or 0)
+        if kind not in CREATION_TYPES:
+            raise errors.invalid_payload(
+                "Invalid environment type value. Value must be one of: 1 (Docker environment), "
+                "2 (Agent environment), 3 (Azure environment), 4 (Edge Agent environment) or "
+                "5 (Local Kubernetes environment)"
+            )
+        if kind not in (DOCKER, AGENT):
+            raise errors.invalid_payload(
+                "The mock creates Docker (1) and Agent (2) environments only"
+            )
+        url = str(form.get("URL") or "")
+        if kind == AGENT and not url:
+            raise errors.invalid_payload("Invalid environment URL")
+        if url and "://" not in url:
+            url = "tcp://" + url
+        store = self.ctx.store
+        with store.lock:
+            state = store.state
+            if any(e.name == name for e in state.environments.values()):
+                raise errors.conflict("Name is not unique")
+            env = Environment(
+                id=state.new_id("environment"),
+                name=name,
+                type=kind,
+                url=url or LOCAL_SOCKET,
+                public_url=str(form.get("PublicURL") or ""),
+                group_id=int(form.get("GroupID") or 1),
+                security=default_security(),
+                uuid=str(uuid.uuid4()),
+                created=store.now(),
+            )
+            state.environments[env.id] = env
+            return views.environment_view(env, snapshots=self._snapshots([env])[env.id])
+
+    def delete_environment(self, environment_id: int) -> None:
+        """`DELETE /api/endpoints/{id}` (administrators only). Its stacks stay, orphaned: only
+        `IncludeOrphanedStacks` lists them and only administrators may remove them."""
+        with self.ctx.store.lock:
+            self.ctx.environment(environment_id)
+            del self.ctx.store.state.environments[environment_id]

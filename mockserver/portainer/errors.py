@@ -5,6 +5,7 @@ from __future__ import annotations
 from mockserver.errors import PortainerError
 
 NOT_FOUND_DETAILS = "Object not found inside the database"
+RESOURCE_DENIED = "Access denied to resource"  # httperrors.ErrResourceAccessDenied
 
 
 def invalid_payload(details: str) -> PortainerError:
@@ -109,3 +110,46 @@ def management_disabled(message: str) -> PortainerError:
 def server_error(message: str, details: str | None = None) -> PortainerError:
     """Portainer's 500, answered on purpose: a deployment or a clone that failed."""
     return PortainerError(500, message, details)
+
+
+def no_administrator() -> PortainerError:
+    return PortainerError(
+        404, "No administrator account found inside the database", NOT_FOUND_DETAILS
+    )
+
+
+def team_not_found() -> PortainerError:
+    return PortainerError(
+        404,
+        "Unable to find a team with the specified identifier inside the database",
+        NOT_FOUND_DETAILS,
+    )
+
+
+def membership_not_found() -> PortainerError:
+    return PortainerError(
+        404,
+        "Unable to find a team membership with the specified identifier inside the database",
+        NOT_FOUND_DETAILS,
+    )
+
+
+def resource_control_not_found() -> PortainerError:
+    return PortainerError(
+        404,
+        "Unable to find a resource control with the specified identifier inside the database",
+        NOT_FOUND_DETAILS,
+    )
+
+
+def stack_management_disabled(action: str) -> PortainerError:
+    """A standard user on an environment whose stack management is off, per route:
+    `Stack creation`, `Stack editing`, `stack deletion` or `stack management`."""
+    message = f"{action} is disabled for non-admin users"
+    return PortainerError(403, message, message[0].upper() + message[1:])
+
+
+def resource_control_update_denied() -> PortainerError:
+    return PortainerError(
+        403, "You are not authorized to update this resource control", RESOURCE_DENIED
+    )

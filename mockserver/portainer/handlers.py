@@ -58,6 +58,14 @@ async def get_system_status() -> Answer:
     return current().portainer.status()
 
 
+async def get_system_version(token_info: dict[str, Any]) -> Answer:
+    return current().portainer.system.version()
+
+
+async def get_system_info(token_info: dict[str, Any]) -> Answer:
+    return current().portainer.system.info()
+
+
 # -- users
 async def list_users(token_info: dict[str, Any], environment_id: int | None = None) -> Answer:
     return current().portainer.users.list_users(identity(token_info), environment_id)
@@ -76,8 +84,81 @@ async def get_user(token_info: dict[str, Any], id_: int) -> Answer:
     return current().portainer.users.get_user(identity(token_info), id_)
 
 
+async def update_user(token_info: dict[str, Any], id_: int, body: dict[str, Any]) -> Answer:
+    return current().portainer.users.update_user(identity(token_info), id_, body)
+
+
+async def update_user_password(
+    token_info: dict[str, Any], id_: int, body: dict[str, Any]
+) -> Answer:
+    users = current().portainer.users
+    users.update_password(
+        identity(token_info), id_, body.get("Password", ""), body.get("NewPassword", "")
+    )
+    return NO_CONTENT
+
+
+async def list_user_memberships(token_info: dict[str, Any], id_: int) -> Answer:
+    return current().portainer.users.memberships_of(identity(token_info), id_)
+
+
+async def check_administrator() -> Answer:
+    current().portainer.users.check_admin()
+    return NO_CONTENT
+
+
+async def init_administrator(body: dict[str, Any]) -> Answer:
+    users = current().portainer.users
+    return users.init_admin(body.get("Username", ""), body.get("Password", ""))
+
+
 async def delete_user(token_info: dict[str, Any], id_: int) -> Answer:
     current().portainer.users.delete_user(identity(token_info), id_)
+    return NO_CONTENT
+
+
+# -- teams and memberships
+async def list_teams(token_info: dict[str, Any], only_led_teams: bool = False) -> Answer:
+    return current().portainer.teams.list_teams(identity(token_info), only_led_teams)
+
+
+async def create_team(token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
+    return current().portainer.teams.create_team(body.get("Name", ""), body.get("TeamLeaders"))
+
+
+async def get_team(token_info: dict[str, Any], id_: int) -> Answer:
+    return current().portainer.teams.get_team(identity(token_info), id_)
+
+
+async def update_team(token_info: dict[str, Any], id_: int, body: dict[str, Any]) -> Answer:
+    return current().portainer.teams.update_team(id_, body.get("Name"))
+
+
+async def delete_team(token_info: dict[str, Any], id_: int) -> Answer:
+    current().portainer.teams.delete_team(id_)
+    return NO_CONTENT
+
+
+async def list_team_memberships_of_team(token_info: dict[str, Any], id_: int) -> Answer:
+    return current().portainer.teams.team_memberships(identity(token_info), id_)
+
+
+async def list_team_memberships(token_info: dict[str, Any]) -> Answer:
+    return current().portainer.teams.list_memberships(identity(token_info))
+
+
+async def create_team_membership(token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
+    return current().portainer.teams.create_membership(identity(token_info), body)
+
+
+async def update_team_membership(
+    token_info: dict[str, Any], id_: int, body: dict[str, Any]
+) -> Answer:
+    return current().portainer.teams.update_membership(identity(token_info), id_, body)
+
+
+async def delete_team_membership(token_info: dict[str, Any], id_: int) -> Answer:
+    current().portainer.teams.delete_membership(identity(token_info), id_)
     return NO_CONTENT
 
 
@@ -120,6 +201,21 @@ async def get_environment(token_info: dict[str, Any], id_: int) -> Answer:
 
 async def update_environment(token_info: dict[str, Any], id_: int, body: dict[str, Any]) -> Answer:
     return current().portainer.environments.update_environment(id_, body)
+
+
+async def create_environment(token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
+    return current().portainer.environments.create_environment(body)
+
+
+async def delete_environment(token_info: dict[str, Any], id_: int) -> Answer:
+    current().portainer.environments.delete_environment(id_)
+    return NO_CONTENT
+
+
+async def update_environment_settings(
+    token_info: dict[str, Any], id_: int, body: dict[str, Any]
+) -> Answer:
+    return current().portainer.environments.update_security_settings(id_, body)
 
 
 # -- stacks
@@ -236,6 +332,22 @@ async def start_stack(token_info: dict[str, Any], id_: int, endpoint_id: int) ->
 
 async def stop_stack(token_info: dict[str, Any], id_: int, endpoint_id: int) -> Answer:
     return current().portainer.stacks.stop_stack(identity(token_info), id_, endpoint_id)
+
+
+# -- resource controls
+async def create_resource_control(token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
+    return current().portainer.resource_controls.create(body)
+
+
+async def update_resource_control(
+    token_info: dict[str, Any], id_: int, body: dict[str, Any]
+) -> Answer:
+    return current().portainer.resource_controls.update(identity(token_info), id_, body)
+
+
+async def delete_resource_control(token_info: dict[str, Any], id_: int) -> Answer:
+    current().portainer.resource_controls.delete(id_)
+    return NO_CONTENT
 
 
 # -- settings

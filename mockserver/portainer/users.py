@@ -60,13 +60,54 @@ class Users:
 
     # -- users
     def list_users(self, who: Identity, environment_id: int | None) -> list[dict[str, Any]]:
+        """Administrators and team leaders; a leader sees standard users only. With an
+        environment, only the users its policies grant (directly or through a team): never
+        administrators, whose access comes from their role (Portainer's user_list_test.go)."""
+        if not permissions.may_list_users(who):
+            message = "Permission denied to access users list"
+            raise errors.forbidden(message, message)
+        state = self.ctx.store.state
+        users = sorted(state.users.values(), key=lambda u: u.id)
         if not permissions.is_admin(who):
-            raise errors.forbidden("Permission denied to access users list")
-        users = sorted(self.ctx.store.state.users.values(), key=lambda u: u.id)
+            users = [u for u in users if not u.is_admin]
         if environment_id is not None:
             env = self.ctx.environment(environment_id)
-            users = [u for u in users if u.is_admin or env.grants(u.id)]
+            users = [u for u in users if env.grants(u.id, state.teams_of(u.id))]
         return [views.user_summary_view(u) for u in users]
+
+    # -- first run
+    def admin_exists(self) -> bool:
+        """`GET /api/users/admin/check`: whether an administrator account exists."""
+        return any(u.is_admin for u in self.ctx.store.state.users.values())
+
+    def check_admin(self) -> None:
+        if not self.admin_exists():
+            raise errors.no_administrator()
+
+    def init_admin(self, username: str, password: str) -> dict[str, Any]:
+        """The first administrator (public route; refused once any administrator exists)."""
+        if not username or " " in username:
+            raise errors.invalid_payload("Invalid username. Must not contain any whitespace")
+        if not password:
+            raise errors.invalid_payload("Invalid password")
+        store = self.ctx.store
+        with store.lock:
+            if self.admin_exists():
+                raise errors.conflict(
+                    "Unable to create administrator user", "An administrator user already exists"
+                )
+            if not self._strong_enough(password):
+                raise errors.bad_request("Password does not meet the requirements")
+            state = store.state
+            user = User(
+                id=state.new_id("user"),
+                username=username.lower(),
+                role=ADMIN,
+                password_hash=secrets.hash_password(password),
+            )
+            state.users[user.id] = user
+        # Portainer's answer also carries the bcrypt hash (admin_init.go); the mock never shows it.
+        return views.user_view(user)
 
     def create_user(self, username: str, password: str, role: int) -> dict[str, Any]:
         """A new user (administrators only: the bouncer sees to that)."""
@@ -79,7 +120,7 @@ class Users:
         store = self.ctx.store
         with store.lock:
             state = store.state
-            if any(u.username.casefold() == username.casefold() for u in state.users.values()):
+            if self._username_taken(username):
                 raise errors.conflict(
                     "Another user with the same username already exists", "User already exists"
                 )
@@ -89,13 +130,11 @@ class Users:
                     "a user with password can not be created when authentication method is "
                     "Oauth or LDAP"
                 )
-            if settings["AuthenticationMethod"] == INTERNAL:
-                required = settings["InternalAuthSettings"]["RequiredPasswordLength"]
-                if len(password.encode()) < required:
-                    raise errors.bad_request("Password does not meet the requirements")
+            if settings["AuthenticationMethod"] == INTERNAL and not self._strong_enough(password):
+                raise errors.bad_request("Password does not meet the requirements")
             user = User(
                 id=state.new_id("user"),
-                username=username,
+                username=username.lower(),  # Portainer's datastore stores usernames lowercased
                 role=role,
                 password_hash=secrets.hash_password(password),
             )
@@ -104,8 +143,101 @@ class Users:
 
     def get_user(self, who: Identity, user_id: int) -> dict[str, Any]:
         if not permissions.may_read_user(who, user_id):
-            raise errors.forbidden("Permission denied inspect user")
+            raise errors.forbidden("Permission denied inspect user", errors.RESOURCE_DENIED)
         return views.user_view(self.ctx.user(user_id))
+
+    def update_user(self, who: Identity, user_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+        """`PUT /api/users/{id}`, in user_update.go's order: who may, the body, the role rule,
+        the user, then username, password, theme, cache and role."""
+        if not permissions.may_update_user(who, user_id):
+            raise errors.forbidden("Permission denied to update user")
+        username = changes.get("Username") or ""
+        if " " in username:
+            raise errors.invalid_payload("Invalid username. Must not contain any whitespace")
+        role = changes.get("Role") or 0
+        if role not in (0, ADMIN, STANDARD):
+            raise errors.invalid_payload(
+                "Invalid role value. Value must be one of: 1 (administrator) or 2 (regular user)"
+            )
+        if role and not permissions.may_change_role(who):
+            raise errors.forbidden(
+                "Permission denied to update user to administrator role", errors.RESOURCE_DENIED
+            )
+        store = self.ctx.store
+        with store.lock:
+            user = self.ctx.user(user_id)
+            if username and username != user.username:
+                if not permissions.may_rename_user(who):
+                    raise errors.forbidden(
+                        "Permission denied. Unable to update username", errors.RESOURCE_DENIED
+                    )
+                if self._username_taken(username, but=user.id):
+                    raise errors.conflict(
+                        "Another user with the same username already exists",
+                        "User already exists",
+                    )
+            new_password = changes.get("NewPassword") or ""
+            if new_password:
+                if not permissions.is_admin(who) and not secrets.check_password(
+                    changes.get("Password") or "", user.password_hash
+                ):
+                    raise errors.forbidden(
+                        "Current password doesn't match. Password left unchanged",
+                        "Current password does not match the password provided. Please try again",
+                    )
+                if not self._strong_enough(new_password):
+                    raise errors.bad_request(
+                        "Password does not meet the minimum strength requirements"
+                    )
+            # Every check passed: apply the changes together.
+            if username:
+                user.username = username.lower()
+            if new_password:
+                user.password_hash = secrets.hash_password(new_password)
+                user.token_issue_at = store.now()
+            theme = changes.get("Theme") or {}
+            if theme.get("color") is not None:
+                user.theme_color = theme["color"]
+            if changes.get("UseCache") is not None:
+                user.use_cache = bool(changes["UseCache"])
+            if role:
+                user.role = role
+                user.token_issue_at = store.now()
+            return views.user_view(user)
+
+    def update_password(
+        self, who: Identity, user_id: int, password: str, new_password: str
+    ) -> None:
+        """`PUT /api/users/{id}/passwd` (the bouncer has counted the attempt): the current
+        password is checked for everyone, administrators included; JWTs issued before the change
+        are refused from then on."""
+        if not permissions.may_update_user(who, user_id):
+            raise errors.forbidden("Permission denied to update user")
+        if not password:
+            raise errors.invalid_payload("Invalid current password")
+        if not new_password:
+            raise errors.invalid_payload("Invalid new password")
+        store = self.ctx.store
+        with store.lock:
+            user = self.ctx.user(user_id)
+            if not secrets.check_password(password, user.password_hash):
+                raise errors.forbidden(
+                    "Current password doesn't match",
+                    "Current password does not match the password provided. Please try again",
+                )
+            if not self._strong_enough(new_password):
+                raise errors.bad_request("Password does not meet the requirements")
+            user.password_hash = secrets.hash_password(new_password)
+            user.token_issue_at = store.now()
+
+    def memberships_of(self, who: Identity, user_id: int) -> list[dict[str, Any]]:
+        """`GET /api/users/{id}/memberships`: the user themself or an administrator."""
+        if not permissions.may_update_user(who, user_id):
+            raise errors.forbidden("Permission denied to update user memberships")
+        self.ctx.user(user_id)  # Portainer answers [] for an unknown user; the mock 404
+        memberships = self.ctx.store.state.team_memberships.values()
+        found = sorted((m for m in memberships if m.user_id == user_id), key=lambda m: m.id)
+        return [views.membership_view(m) for m in found]
 
     def current_user(self, who: Identity) -> dict[str, Any]:
         view = views.user_view(self.ctx.user(who.user_id))
@@ -187,6 +319,19 @@ class Users:
             if token.user_id != user_id:
                 raise errors.forbidden("Permission denied to remove api-key")
             store.remove_token(key_id)
+
+    def _username_taken(self, username: str, but: int | None = None) -> bool:
+        """Usernames are unique regardless of case."""
+        wanted = username.casefold()
+        return any(
+            u.username.casefold() == wanted and u.id != but
+            for u in self.ctx.store.state.users.values()
+        )
+
+    def _strong_enough(self, password: str) -> bool:
+        """Portainer's only password rule: at least RequiredPasswordLength bytes."""
+        settings = self.ctx.store.state.settings.values
+        return len(password.encode()) >= settings["InternalAuthSettings"]["RequiredPasswordLength"]
 
     def _uses_internal_auth(self, user: User) -> bool:
         method = self.ctx.store.state.settings.values["AuthenticationMethod"]

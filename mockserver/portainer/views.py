@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.state import AccessToken, Environment, ResourceControl, Settings, Stack, User
+from mockserver.state import (
+    AccessToken,
+    Environment,
+    ResourceControl,
+    Settings,
+    Stack,
+    Team,
+    TeamMembership,
+    User,
+)
 
 
 def _copy(value: Any) -> Any:
@@ -32,6 +41,19 @@ def user_view(user: User) -> dict[str, Any]:
 
 def user_summary_view(user: User) -> dict[str, Any]:
     return {"Id": user.id, "Username": user.username, "Role": user.role}
+
+
+def team_view(team: Team) -> dict[str, Any]:
+    return {"Id": team.id, "Name": team.name}
+
+
+def membership_view(membership: TeamMembership) -> dict[str, Any]:
+    return {
+        "Id": membership.id,
+        "UserID": membership.user_id,
+        "TeamID": membership.team_id,
+        "Role": membership.role,
+    }
 
 
 def token_view(token: AccessToken, with_digest: bool = False) -> dict[str, Any]:

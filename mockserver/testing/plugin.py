@@ -7,6 +7,9 @@ Registered through the `pytest11` entry point, so installing contract-mock is en
   millisecond instead of restarted. A test marked `@pytest.mark.mock_server(rate_limit=True)` (any
   MockServer option) gets a server of its own instead.
 - `mock_server_session`: the session's server itself, not reset.
+- Portainer's CSRF check is on, as in Portainer 2.20 and later: a client that keeps the login
+  cookie must echo the `X-CSRF-Token` header of an earlier 2xx answer (the login answer carries
+  one) on POST, PUT and DELETE; `@pytest.mark.mock_server(csrf=False)` switches it off.
 - `--mock-scenario PATH` and `--mock-seed N` (or the `mock_scenario` / `mock_seed` ini options)
   choose the data the session's server is seeded with.
 """

@@ -59,7 +59,11 @@ class MockServer:
 
     `MockServer(seed=7, scenario="fixtures/default.yaml")` serves the same data on every run.
     Portainer's login rate limiting is off unless `rate_limit=True`; every answer is checked
-    against the contract unless `validate_responses=False`.
+    against the contract unless `validate_responses=False`. Portainer's CSRF check is on unless
+    `csrf=False`: a client that keeps the login cookie (a `requests.Session`, an `httpx.Client`)
+    must send back, in `X-CSRF-Token`, the header of the same name from an earlier 2xx answer (the
+    login answer has one) with its `_gorilla_csrf` cookie on POST, PUT and DELETE; clients that
+    send `X-API-Key` or `Authorization` without the cookie are not checked.
     """
 
     def __init__(
@@ -71,6 +75,7 @@ class MockServer:
         validate_responses: bool = True,
         rancher_access_control: bool = True,
         rancher_settle_seconds: float = 0.0,
+        csrf: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -82,6 +87,7 @@ class MockServer:
             control_api=True,
             rancher_access_control=rancher_access_control,
             rancher_settle_seconds=rancher_settle_seconds,
+            csrf=csrf,
         )
         self.host = host
         self._requested_port = port
