@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from mockserver.limits import Limits
 
 
 @dataclass(frozen=True)
@@ -11,7 +13,8 @@ class MockConfig:
 
     `validate_responses` checks every answer against the contract (always on in tests);
     `rate_limit` is Portainer's login and token-creation limiter; `control_api` serves
-    `/__mock__/...`; `rancher_access_control` off gives Rancher's open mode;
+    `/__mock__/...`; `rancher_access_control` off gives Rancher's open mode; `control_token`,
+    when set, must accompany every control API call; `limits` bounds what a client may send;
     `rancher_settle_seconds` is how long a Rancher key's process runs (0: until the next request).
     """
 
@@ -22,3 +25,5 @@ class MockConfig:
     control_api: bool = True
     rancher_access_control: bool = True
     rancher_settle_seconds: float = 0.0
+    control_token: str | None = None
+    limits: Limits = field(default_factory=Limits)
