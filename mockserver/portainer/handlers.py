@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from connexion import NoContent
 from connexion.context import request
 
+from mockserver import secrets
 from mockserver.auth import COOKIE_NAME
 from mockserver.journal import remember
 from mockserver.runtime import current, identity
@@ -39,8 +39,8 @@ def jwt_info(token: str, required_scopes: Any = None, request: Any = None) -> di
 async def authenticate_user(body: dict[str, Any]) -> Answer:
     rt = current()
     # Password hashing takes milliseconds of CPU: in a worker thread, not on the event loop
-    # (the thread gets a copy of the request's context, so `current()` works there too).
-    token = await asyncio.to_thread(
+    # (mockserver/secrets.py: one hashing thread, with the request's context).
+    token = await secrets.off_loop(
         rt.portainer.users.login, body.get("username", ""), body.get("password", "")
     )
     cookie = f"{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict"
@@ -68,7 +68,7 @@ async def list_users(token_info: dict[str, Any], environment_id: int | None = No
 
 async def create_user(token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
     users = current().portainer.users
-    return await asyncio.to_thread(
+    return await secrets.off_loop(
         users.create_user, body["Username"], body["Password"], body["Role"]
     )  # hashes the password: off the event loop
 
@@ -93,7 +93,7 @@ async def list_access_tokens(token_info: dict[str, Any], id_: int) -> Answer:
 
 async def create_access_token(token_info: dict[str, Any], id_: int, body: dict[str, Any]) -> Answer:
     users = current().portainer.users
-    created = await asyncio.to_thread(  # checks the password: off the event loop
+    created = await secrets.off_loop(  # checks the password: off the event loop
         users.create_token,
         identity(token_info),
         id_,
