@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from starlette.types import Receive, Scope, Send
 
 log = logging.getLogger("mockserver")
@@ -79,7 +79,9 @@ async def send_json(
     if isinstance(body, Raw):
         payload, head = body.body, [(b"content-type", body.content_type.encode())]
     else:
-        payload = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+        # bytes: JSON already encoded (a large journal is encoded off the event loop)
+        encoded = body if isinstance(body, bytes) else None
+        payload = encoded or (b"" if body is None else orjson.dumps(body))
         head = [(b"content-type", b"application/json")] if body is not None else []
     head.append((b"content-length", str(len(payload)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": head + (headers or [])})
