@@ -230,3 +230,35 @@ def test_the_access_log_never_shows_a_credential(target: str) -> None:
 
 def test_redact_target_keeps_what_is_not_secret() -> None:
     assert redact_target("/api/endpoints?name=prod&limit=5") == "/api/endpoints?name=prod&limit=5"
+
+
+# -- finding 13 and 4: what `mockserver run` leaves behind and prints
+def test_run_removes_its_tls_key_and_shows_the_real_address(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pathlib import Path
+
+    from mockserver import cli, tls
+
+    made: list[Path] = []
+    original = tls.self_signed
+
+    def recording(*args: Any, **kwargs: Any) -> tuple[str, str]:
+        cert, key = original(*args, **kwargs)
+        made.append(Path(key).parent)
+        return cert, key
+
+    def serve_nothing(coroutine: Any) -> None:
+        assert made and Path(made[0], "key.pem").exists()  # there while serving
+        coroutine.close()
+
+    monkeypatch.setattr(tls, "self_signed", recording)
+    monkeypatch.setattr(cli.asyncio, "run", serve_nothing)
+    monkeypatch.setattr(cli, "settle_heap", lambda: None)
+    argv = ["run", "--host", "0.0.0.0", "--port", "9999", "--https-port", "9998"]
+    assert cli.main(argv) == 0
+    assert made and not made[0].exists()  # the private key does not outlive the server
+    out, err = capsys.readouterr()
+    assert "0.0.0.0:9999 (every interface)" in out
+    assert "listening on http://localhost" not in out
+    assert "WARNING" in err and "--control-token" in err
