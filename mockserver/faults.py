@@ -198,8 +198,7 @@ class Faults:
         ):
             raise FaultError("a fault needs a path pattern")
         if isinstance(path, re.Pattern):
-            if len(path.pattern) > self.max_pattern:
-                raise FaultError(f"pathRegex is longer than {self.max_pattern} characters")
+            check_regex(str(path.pattern), self.max_pattern)  # length and backtracking
         elif len(path) > self.max_pattern:
             raise FaultError(f"path is longer than {self.max_pattern} characters")
         if headers is not None and not (

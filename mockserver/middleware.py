@@ -195,6 +195,15 @@ class MockMiddleware:
             scope.get("query_string", b""),
             scope["headers"],
         )
+        declared = limits.declared_length(scope["headers"])
+        if refused is None and declared is not None and declared > bounds.max_body_bytes:
+            refused = limits.body_too_large(bounds, path)
+        control = self.runtime.control
+        if refused is None and control is not None and path.startswith(control.prefix):
+            denied = control.refusal(scope)  # token, Host, Origin: before a body is read
+            if denied is not None:
+                await control(scope, receive, send)  # answers the refusal
+                return
         if refused is None and _may_carry_body(scope):
             body = await _read_bounded_body(scope, receive, bounds)
             if isinstance(body, MockError):
@@ -208,7 +217,6 @@ class MockMiddleware:
         # Connexion binds its request context only just before the handler; security functions
         # run earlier and reach the runtime through `runtime.current()` too.
         _connexion_scope.set(scope)
-        control = self.runtime.control
         if control is not None and path.startswith(control.prefix):
             await control(scope, receive, send)
             return

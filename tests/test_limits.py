@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -237,3 +238,27 @@ def test_connections_past_the_cap_are_refused_cleanly(guarded: MockServer) -> No
     finally:
         for sock in held:
             sock.close()
+
+
+def test_running_out_of_file_descriptors_is_logged_once_not_per_accept(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Finding 5: every failed accept() under EMFILE wrote a traceback to stderr."""
+    from mockserver import serving
+
+    serving._throttled = serving._Throttled()  # a fresh throttle for this test
+    loop = asyncio.new_event_loop()
+    try:
+        with caplog.at_level(logging.WARNING, logger="mockserver"):
+            for _ in range(500):
+                serving._loop_exception_handler(
+                    loop,
+                    {
+                        "message": "socket.accept() out of system resource",
+                        "exception": OSError(24, "Too many open files"),
+                    },
+                )
+    finally:
+        loop.close()
+    assert len(caplog.records) == 1
+    assert "Too many open files" in caplog.records[0].getMessage()
