@@ -119,7 +119,9 @@ class GuardedProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._refused:
             return  # discarded while the refusal drains
-        if self._in_head or self.cycle is None or self.cycle.response_complete:
+        cycle = self.cycle
+        between_requests = cycle is None or (cycle.response_complete and not cycle.more_body)
+        if self._in_head or between_requests:  # a head (not a body the app left unread)
             self._head_bytes += len(data)
         super().data_received(data)
         if (
