@@ -248,12 +248,11 @@ def test_run_removes_its_tls_key_and_shows_the_real_address(
         made.append(Path(key).parent)
         return cert, key
 
-    def serve_nothing(coroutine: Any) -> None:
+    def serve_nothing(configs: Any) -> None:
         assert made and Path(made[0], "key.pem").exists()  # there while serving
-        coroutine.close()
 
     monkeypatch.setattr(tls, "self_signed", recording)
-    monkeypatch.setattr(cli.asyncio, "run", serve_nothing)
+    monkeypatch.setattr(cli, "serve_forever", serve_nothing)
     monkeypatch.setattr(cli, "settle_heap", lambda: None)
     argv = ["run", "--host", "0.0.0.0", "--port", "9999", "--https-port", "9998"]
     assert cli.main(argv) == 0
