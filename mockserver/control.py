@@ -49,7 +49,7 @@ def is_loopback(host: str) -> bool:
 
 def _host_name(value: str) -> str:
     """The host of a Host header or of an Origin's authority (without port or brackets)."""
-    value = value.strip()
+    value = value.strip().lower()
     if "://" in value:
         value = value.split("://", 1)[1]
     value = value.split("/", 1)[0]
