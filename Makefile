@@ -10,7 +10,7 @@ PORT ?= 9000
 SEED ?= 42
 SCENARIO ?= fixtures/default.yaml
 
-.PHONY: install run test lint spec-check docs docs-serve unit clients bench clean
+.PHONY: install run test lint spec-check docs docs-serve unit clients bench soak clean
 
 install: $(STAMP)
 
@@ -56,6 +56,10 @@ clients: install
 bench: install
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench
+
+# Hostile requests and a mixed load against one mock on 127.0.0.1 (about a minute, bounded).
+soak: install
+	$(BIN)/python -m bench.soak --out bench/soak.md
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

@@ -68,6 +68,12 @@ class Authenticator:
         self._lock = threading.Lock()
 
     # -- JWT
+    def rotate_key(self) -> None:
+        """Sign with a new key: every JWT issued so far is refused from now on."""
+        with self._lock:
+            self._key = os.urandom(32)
+            self._revoked.clear()
+
     def issue_jwt(self, user: User, force_change_password: bool = False) -> str:
         now = self.store.now()
         timeout = parse_go_duration(self.store.state.settings.values["UserSessionTimeout"])

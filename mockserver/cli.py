@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import shutil
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -14,9 +17,29 @@ import uvicorn
 from mockserver import resources
 from mockserver.app import DOCS_PATH, create_app
 from mockserver.config import MockConfig
+from mockserver.control import is_loopback
 from mockserver.hotpath import settle_heap
+from mockserver.limits import Limits
 from mockserver.runtime import Runtime
+from mockserver.serving import uvicorn_config
 from mockserver.version import package_version
+
+log = logging.getLogger("mockserver")
+
+# `mockserver run` flag -> the Limits field it sets (and how to read it)
+_LIMIT_FLAGS: dict[str, tuple[str, type, str]] = {
+    "--max-body-bytes": ("max_body_bytes", int, "largest request body (413 past it)"),
+    "--max-header-bytes": ("max_header_bytes", int, "largest request header block (431)"),
+    "--max-url-bytes": ("max_url_bytes", int, "longest request path and query (414)"),
+    "--max-query-params": ("max_query_params", int, "most query parameters in a request (400)"),
+    "--max-connections": ("max_connections", int, "most connections open at once (503 past it)"),
+    "--head-timeout": ("head_timeout", float, "seconds for a request's head to arrive (408)"),
+    "--body-timeout": ("body_timeout", float, "seconds for a request's body to arrive (408)"),
+    "--idle-timeout": ("idle_timeout", float, "seconds an idle keep-alive connection stays"),
+    "--journal-entries": ("journal_entries", int, "most requests the journal keeps"),
+    "--journal-bytes": ("journal_bytes", int, "about the most bytes the journal keeps"),
+    "--max-fault-rules": ("max_fault_rules", int, "most fault rules active at once"),
+}
 
 
 def _on_off(value: str) -> bool:
@@ -85,6 +108,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the /__mock__ control API (reset, state, ...)",
     )
     run.add_argument(
+        "--control-token",
+        default=os.environ.get("MOCKSERVER_CONTROL_TOKEN"),
+        help="every /__mock__ call must present this token (X-Mock-Control-Token: TOKEN or "
+        "Authorization: Bearer TOKEN); default: $MOCKSERVER_CONTROL_TOKEN, else none",
+    )
+    defaults = Limits()
+    for flag, (field_name, kind, text) in _LIMIT_FLAGS.items():
+        run.add_argument(
+            flag, type=kind, default=getattr(defaults, field_name), metavar="N", help=text
+        )
+    run.add_argument(
         "--rancher-access-control",
         type=_on_off,
         default=True,
@@ -116,10 +150,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def banner(runtime: Runtime, base_url: str, https_url: str | None) -> str:
+def bind_warning(host: str, control: bool, token: str | None) -> str | None:
+    """The warning for a mock reachable from other machines, or None."""
+    if is_loopback(host):
+        return None
+    lines = [
+        f"WARNING: contract-mock listens on {host}, reachable from other machines; its seeded "
+        "credentials are printed below and are public."
+    ]
+    if control and not token:
+        lines.append(
+            "WARNING: the control API (/__mock__) answers anyone who can reach it (reset, faults, "
+            "the journal): set --control-token or --control-api off."
+        )
+    return "\n".join(lines)
+
+
+def banner(runtime: Runtime, base_url: str, https_url: str | None, bind: str | None = None) -> str:
     """What a new user needs to call the mock at once."""
     seeded = runtime.seeded
     lines = [f"contract-mock listening on {base_url}"]
+    if bind:
+        lines.append(f"  bound to:    {bind}")
     if https_url:
         lines.append(f"                    and on {https_url} (TLS)")
     lines += [
@@ -161,6 +213,8 @@ def banner(runtime: Runtime, base_url: str, https_url: str | None) -> str:
             if not p.startswith("/static/")  # the inspector's script and style sheet
         )
         lines += ["", f"Control API ({base_url}): {routes}"]
+        if runtime.config.control_token:
+            lines.append("  (every call needs the control token: X-Mock-Control-Token)")
     return "\n".join(lines)
 
 
@@ -190,29 +244,32 @@ def run(args: argparse.Namespace) -> int:
         rancher_access_control=args.rancher_access_control,
         rancher_settle_seconds=args.rancher_settle_time,
         csrf=args.csrf,
+        control_token=args.control_token or None,
+        limits=Limits(**{name: getattr(args, name) for name, _, _ in _LIMIT_FLAGS.values()}),
     )
     app = create_app(config)
-    shown_host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
+    wildcard = args.host in ("0.0.0.0", "::", "")
+    shown_host = "127.0.0.1" if wildcard else args.host
+    if ":" in shown_host:
+        shown_host = f"[{shown_host}]"
     base_url = f"http://{shown_host}:{args.port}"
-    # Portainer keys its rate limiter on the connection's address and ignores X-Forwarded-For;
-    # uvicorn would trust that header from 127.0.0.1 and let any client dodge a ban.
-    common: dict[str, Any] = {
-        "host": args.host,
-        "log_level": args.log_level,
-        "lifespan": "off",
-        "proxy_headers": False,
-    }
-    configs = [uvicorn.Config(app, port=args.port, **common)]
+    bind = f"{args.host or '0.0.0.0'}:{args.port} (every interface)" if wildcard else None
+    _raise_file_limit()
+    common: dict[str, Any] = {"host": args.host, "log_level": args.log_level}
+    configs = [uvicorn_config(app, config.limits, port=args.port, **common)]
     https_url = None
+    tls_directory: str | None = None
     if args.https_port:
         certfile, keyfile = args.certfile, args.keyfile
         if not certfile:
             from mockserver.tls import self_signed
 
-            certfile, keyfile = self_signed(host=shown_host)
+            certfile, keyfile = self_signed(host=args.host)
+            tls_directory = str(Path(certfile).parent)
         configs.append(
-            uvicorn.Config(
+            uvicorn_config(
                 app,
+                config.limits,
                 port=args.https_port,
                 ssl_certfile=certfile,
                 ssl_keyfile=keyfile,
@@ -220,10 +277,31 @@ def run(args: argparse.Namespace) -> int:
             )
         )
         https_url = f"https://{shown_host}:{args.https_port}"
-    print(banner(app.runtime, base_url, https_url), flush=True)
-    settle_heap()  # start-up's objects out of the collector's way: no long GC pauses under load
-    serve_forever(configs)
+    try:
+        warning = bind_warning(args.host, args.control_api, config.control_token)
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
+        print(banner(app.runtime, base_url, https_url, bind), flush=True)
+        settle_heap()  # start-up's objects out of the collector's way: no long GC pauses
+        serve_forever(configs)
+    finally:
+        if tls_directory is not None:  # the self-signed key never outlives the server
+            shutil.rmtree(tls_directory, ignore_errors=True)
     return 0
+
+
+def _raise_file_limit() -> None:
+    """Raise the soft limit on open files to the hard one (the common soft 1,024 is what
+    idle sockets exhausted); the connection cap then refuses before the process runs out."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = hard if hard != resource.RLIM_INFINITY else 65536
+        if soft != resource.RLIM_INFINITY and soft < wanted:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    except (ImportError, ValueError, OSError) as exc:  # not on this system: keep the limit
+        log.debug("could not raise the open-file limit: %s", exc)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from mockserver.limits import Limits
 
 
 @dataclass(frozen=True)
@@ -13,7 +15,9 @@ class MockConfig:
     `rate_limit` is Portainer's login and token-creation limiter; `control_api` serves
     `/__mock__/...`; `rancher_access_control` off gives Rancher's open mode;
     `rancher_settle_seconds` is how long a Rancher key's process runs (0: until the next request);
-    `csrf` is Portainer's CSRF check on cookie sessions (unsafe methods need `X-CSRF-Token`).
+    `csrf` is Portainer's CSRF check on cookie sessions (unsafe methods need `X-CSRF-Token`);
+    `control_token`, when set, must accompany every control API call; `limits` bounds what a
+    client may send.
     """
 
     seed: int = 42
@@ -24,3 +28,5 @@ class MockConfig:
     rancher_access_control: bool = True
     rancher_settle_seconds: float = 0.0
     csrf: bool = True
+    control_token: str | None = None
+    limits: Limits = field(default_factory=Limits)

@@ -10,16 +10,25 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
 from mockserver.errors import RANCHER_STATUS_TEXT, MockError, PortainerError, RancherError
 from mockserver.http_errors import is_rancher
-from mockserver.journal import method_matches, path_matches
+from mockserver.journal import method_matches, path_matcher
+
+try:  # the parser of `re` (Python 3.11+: re._parser)
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
 
 MAX_LATENCY = 300.0  # seconds
 _WAIT_SLICE = 0.02  # how often a delayed request looks whether its fault was cleared
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP token (RFC 9110 5.6.2)
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")  # no CR, LF, NUL or other controls
+_TEXT_LIMIT = 4096  # characters of a message, details or header value
 
 
 class FaultError(ValueError):
@@ -41,6 +50,7 @@ class Fault:
     details: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     hits: int = 0
+    matches: Callable[[str], bool] = field(default=lambda path: False, repr=False, compare=False)
 
     @property
     def remaining(self) -> int | None:
@@ -94,10 +104,60 @@ class Fault:
         }
 
 
-class Faults:
-    """The active rules, first added first matched; thread-safe."""
+def check_regex(pattern: str, max_length: int) -> re.Pattern[str]:
+    """A fault's `pathRegex`, compiled, or FaultError when it is too long or can backtrack
+    catastrophically: a repeat (`*`, `+`, `{n,}`) around something that itself repeats or offers
+    alternatives (`(a+)+`, `(a|aa)*`), or a back-reference. Matching cannot be interrupted, so a
+    rule that could hold the event loop is refused up front."""
+    if len(pattern) > max_length:
+        raise FaultError(f"pathRegex is longer than {max_length} characters")
+    try:
+        compiled = re.compile(pattern)
+        parsed = _sre_parse.parse(pattern)
+    except (re.error, RecursionError, OverflowError) as exc:
+        raise FaultError(f"pathRegex: {exc}") from None
+    if _risky(parsed.data if hasattr(parsed, "data") else list(parsed), inside_repeat=False):
+        raise FaultError(
+            "pathRegex could backtrack catastrophically (a repeat around a repeat or an "
+            "alternative, or a back-reference); use a simpler pattern or a glob"
+        )
+    return compiled
 
-    def __init__(self) -> None:
+
+_REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
+
+
+def _risky(items: Any, *, inside_repeat: bool) -> bool:
+    for op, arg in items:
+        name = str(op)
+        if name in ("GROUPREF", "GROUPREF_EXISTS"):
+            return True
+        if name in _REPEATS:
+            _low, high, body = arg
+            unbounded = high == _sre_parse.MAXREPEAT or high > 100
+            if inside_repeat and high > 1:
+                return True
+            if _risky(body, inside_repeat=inside_repeat or unbounded):
+                return True
+        elif name == "BRANCH":
+            if inside_repeat:
+                return True
+            if any(_risky(branch, inside_repeat=False) for branch in arg[1]):
+                return True
+        elif name in ("SUBPATTERN", "ASSERT", "ASSERT_NOT", "ATOMIC_GROUP") and _risky(
+            arg[-1], inside_repeat=inside_repeat
+        ):
+            return True
+    return False
+
+
+class Faults:
+    """The active rules, first added first matched; thread-safe; at most `max_rules` rules,
+    patterns at most `max_pattern` characters."""
+
+    def __init__(self, max_rules: int = 1000, max_pattern: int = 1000) -> None:
+        self.max_rules = max_rules
+        self.max_pattern = max_pattern
         self._rules: list[Fault] = []
         self._lock = threading.Lock()
         self._next_id = 0
@@ -137,15 +197,38 @@ class Faults:
             path.pattern if isinstance(path, re.Pattern) else path
         ):
             raise FaultError("a fault needs a path pattern")
+        if isinstance(path, re.Pattern):
+            check_regex(str(path.pattern), self.max_pattern)  # length and backtracking
+        elif len(path) > self.max_pattern:
+            raise FaultError(f"path is longer than {self.max_pattern} characters")
         if headers is not None and not (
             isinstance(headers, dict)
             and all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items())
         ):
             raise FaultError("headers must map header names to string values")
+        for name, value in (headers or {}).items():
+            if not _HEADER_NAME.fullmatch(name):
+                raise FaultError(f"header name {name[:64]!r} is not an HTTP token")
+            if len(value) > _TEXT_LIMIT or not _HEADER_VALUE.fullmatch(value):
+                raise FaultError(
+                    f"header {name} has a value with CR, LF or another control character, or "
+                    f"longer than {_TEXT_LIMIT} characters"
+                )
+        if len(headers or {}) > 32:
+            raise FaultError("a fault sets at most 32 headers")
         for name, text in (("method", method), ("message", message), ("details", details)):
             if text is not None and not isinstance(text, str):
                 raise FaultError(f"{name} must be a string")
+            if text is not None and len(text) > _TEXT_LIMIT:
+                raise FaultError(f"{name} is longer than {_TEXT_LIMIT} characters")
+        if method is not None and method != "*" and not _HEADER_NAME.fullmatch(method):
+            raise FaultError("method must be an HTTP method name or *")
+        matches = path_matcher(path)
         with self._lock:
+            if len(self._rules) >= self.max_rules:
+                raise FaultError(
+                    f"at most {self.max_rules} fault rules may be active; delete some first"
+                )
             self._next_id += 1
             rule = Fault(
                 id=self._next_id,
@@ -158,6 +241,7 @@ class Faults:
                 message=message,
                 details=details,
                 headers=dict(headers or {}),
+                matches=matches,
             )
             self._rules.append(rule)
             return rule
@@ -175,10 +259,9 @@ class Faults:
             raise FaultError("give exactly one of path (a glob) and pathRegex")
         path: str | re.Pattern[str]
         if "pathRegex" in data:
-            try:
-                path = re.compile(str(data["pathRegex"]))
-            except re.error as exc:
-                raise FaultError(f"pathRegex: {exc}") from None
+            if not isinstance(data["pathRegex"], str):
+                raise FaultError("pathRegex must be a string")
+            path = check_regex(data["pathRegex"], self.max_pattern)
         else:
             path = data["path"]
         drop = data.get("drop", False)
@@ -202,7 +285,7 @@ class Faults:
             return None
         with self._lock:
             for rule in self._rules:
-                if method_matches(rule.method, method) and path_matches(rule.path, path):
+                if method_matches(rule.method, method) and rule.matches(path):
                     rule.hits += 1
                     if rule.remaining == 0:
                         self._rules.remove(rule)

@@ -1,8 +1,11 @@
 """The request journal: what each contract request was, who it came from and what it got.
 
-Thread-safe and bounded (the oldest entries go first). It keeps no body, no header and no secret:
-query values that look like credentials are replaced by `[redacted]`, and a caller is named by
-Portainer username or Rancher access key (Rancher's public value), never by a token or secret.
+Thread-safe and bounded in entries and in bytes (the oldest entries go first). Each entry keeps a
+bounded form of the request: at most `QUERY_PARAMS_KEPT` query parameters, names and values cut to
+`QUERY_TEXT_KEPT` characters and the path to `PATH_KEPT`; an entry with anything cut says so
+(`truncated`). It keeps no body, no header and no secret: query values that look like credentials
+are replaced by `[redacted]`, and a caller is named by Portainer username or Rancher access key
+(Rancher's public value), never by a token or secret.
 """
 
 from __future__ import annotations
@@ -11,13 +14,18 @@ import fnmatch
 import re
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 REDACTED = "[redacted]"
+QUERY_PARAMS_KEPT = 100
+QUERY_TEXT_KEPT = 1024
+PATH_KEPT = 2048
+CUT = "...[cut]"
+_ENTRY_OVERHEAD = 400  # bytes an entry takes besides its path and query (a fair estimate)
 # Where the security functions leave the token_info of the request (in `scope["state"]`).
 TOKEN_INFO_SLOT = "mock.token_info"
 
@@ -79,6 +87,7 @@ class Entry:
     status: int | None
     duration_ms: float
     fault: str | None = None  # the injected fault that shaped the answer, if any
+    truncated: bool = False  # the path or query was cut to the journal's bounds
 
     @property
     def username(self) -> str | None:
@@ -99,7 +108,34 @@ class Entry:
             "status": self.status,
             "durationMs": round(self.duration_ms, 3),
             "fault": self.fault,
+            "truncated": self.truncated,
         }
+
+    def size(self) -> int:
+        """About how many bytes the entry holds (for the journal's byte bound)."""
+        query = sum(
+            len(k) + (sum(map(len, v)) if isinstance(v, list) else len(v))
+            for k, v in self.query.items()
+        )
+        return _ENTRY_OVERHEAD + len(self.path) + query + 40 * len(self.query)
+
+
+def _cut(text: str, keep: int) -> tuple[str, bool]:
+    return (text, False) if len(text) <= keep else (text[:keep] + CUT, True)
+
+
+def redact_target(target: str) -> str:
+    """A request target (`/path?query`, as access logs show it) with credentials redacted."""
+    path, mark, query = target.partition("?")
+    if not mark:
+        return redact_path(path)
+    parts = []
+    for part in query.split("&"):
+        name, equals, value = part.partition("=")
+        if equals and _SECRET_NAME.search(name):
+            value = REDACTED
+        parts.append(f"{redact_value(name)}{equals}{redact_value(value)}")
+    return f"{redact_path(path)}?{'&'.join(parts)}"
 
 
 def redact_value(value: str) -> str:
@@ -113,9 +149,25 @@ def redact_path(path: str) -> str:
 
 def redact_query(raw: bytes | str) -> dict[str, str | list[str]]:
     """The query string as a dict (a repeated name gives a list), credentials redacted."""
+    return bounded_query(raw, limit=None)[0]
+
+
+def bounded_query(
+    raw: bytes | str, limit: int | None = QUERY_PARAMS_KEPT
+) -> tuple[dict[str, str | list[str]], bool]:
+    """The query as `redact_query` gives it, bounded: at most `limit` parameters (None: all),
+    names and values cut to QUERY_TEXT_KEPT characters; and whether anything was cut."""
     text = raw.decode("latin-1") if isinstance(raw, bytes) else raw
     query: dict[str, str | list[str]] = {}
-    for name, value in parse_qsl(text, keep_blank_values=True):
+    cut = False
+    pairs = parse_qsl(text, keep_blank_values=True)
+    if limit is not None and len(pairs) > limit:
+        pairs, cut = pairs[:limit], True
+    for name, value in pairs:
+        if limit is not None:
+            name, cut_name = _cut(name, QUERY_TEXT_KEPT)
+            value, cut_value = _cut(value, QUERY_TEXT_KEPT)
+            cut = cut or cut_name or cut_value
         name = redact_value(name)
         value = REDACTED if _SECRET_NAME.search(name) else redact_value(value)
         if name not in query:
@@ -123,7 +175,7 @@ def redact_query(raw: bytes | str) -> dict[str, str | list[str]]:
         else:
             previous = query[name]
             query[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
-    return query
+    return query, cut
 
 
 def presented_credential(headers: Mapping[str, str], rancher: bool = False) -> str | None:
@@ -168,20 +220,33 @@ def method_matches(pattern: str | None, method: str) -> bool:
     return pattern is None or pattern == "*" or pattern.upper() == method.upper()
 
 
-def path_matches(pattern: str | re.Pattern[str] | None, path: str) -> bool:
-    """A glob (`*` crosses slashes; no wildcard means the exact path) or a compiled regex."""
+def path_matcher(pattern: str | re.Pattern[str] | None) -> Callable[[str], bool]:
+    """A test for paths: a glob (`*` crosses slashes; no wildcard means the exact path) or a
+    compiled regex. Compiled once by the caller (fnmatch's own cache would keep every glob)."""
     if pattern is None:
-        return True
+        return lambda path: True
     if isinstance(pattern, re.Pattern):
-        return pattern.fullmatch(path) is not None
-    return fnmatch.fnmatchcase(path, pattern)
+        regex = pattern
+    elif not any(c in pattern for c in "*?["):
+        return pattern.__eq__
+    else:
+        regex = re.compile(fnmatch.translate(pattern))
+    return lambda path: regex.fullmatch(path) is not None
+
+
+def path_matches(pattern: str | re.Pattern[str] | None, path: str) -> bool:
+    """Whether `path` matches a glob or a compiled regex (see path_matcher)."""
+    return path_matcher(pattern)(path)
 
 
 class Journal:
-    """The last `maxlen` requests, oldest first."""
+    """The last requests, oldest first: at most `maxlen` entries and about `max_bytes` bytes."""
 
-    def __init__(self, maxlen: int = 10_000) -> None:
-        self._entries: deque[Entry] = deque(maxlen=maxlen)
+    def __init__(self, maxlen: int = 10_000, max_bytes: int = 16 * 1024 * 1024) -> None:
+        self._entries: deque[Entry] = deque()
+        self.maxlen = maxlen
+        self.max_bytes = max_bytes
+        self._bytes = 0
         self._lock = threading.Lock()
         self._seq = 0
         self.generation = 0  # bumped by clear(): requests begun before it are not recorded
@@ -204,18 +269,26 @@ class Journal:
             if generation is not None and generation != self.generation:
                 return None
             self._seq += 1
+            kept_path, path_cut = _cut(path, PATH_KEPT)
+            kept_query, query_cut = bounded_query(query)
             entry = Entry(
                 seq=self._seq,
                 time=started,
-                method=method.upper(),
-                path=redact_path(path),
-                query=redact_query(query),
+                method=method.upper()[:32],
+                path=redact_path(kept_path),
+                query=kept_query,
                 caller=caller,
                 status=status,
                 duration_ms=duration_ms,
                 fault=fault,
+                truncated=path_cut or query_cut,
             )
             self._entries.append(entry)
+            self._bytes += entry.size()
+            while self._entries and (
+                len(self._entries) > self.maxlen or self._bytes > self.max_bytes
+            ):
+                self._bytes -= self._entries.popleft().size()
             return entry
 
     def entries(
@@ -230,11 +303,12 @@ class Journal:
         """The entries matching every filter given, oldest first."""
         with self._lock:
             entries = list(self._entries)
+        matches = path_matcher(path)
         return [
             e
             for e in entries
             if method_matches(method, e.method)
-            and path_matches(path, e.path)
+            and matches(e.path)
             and (status is None or e.status == status)
             and (username is None or e.username == username)
             and (credential is None or e.credential == credential)
@@ -243,6 +317,7 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
             self.generation += 1
 
     def __len__(self) -> int:

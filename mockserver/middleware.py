@@ -1,23 +1,29 @@
-"""The outermost ASGI layer: puts the runtime in reach of the handlers, normalises what real
-clients send (Rancher's trailing slashes and spellings, Portainer's bare JWTs) and serves the
-control API before the request reaches Connexion."""
+"""The outermost ASGI layer: refuses requests past a limit (mockserver/limits.py) before anything
+else, reads a body in full (bounded, chunked or not) so every later layer sees one body with its
+length, puts the runtime in reach of the handlers, normalises what real clients send (Rancher's
+trailing slashes and spellings, Portainer's bare JWTs) and serves the control API before the
+request reaches Connexion. Whatever escapes below still leaves as a shaped 500."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from typing import Any
 from urllib.parse import parse_qsl
 
 from connexion.context import _scope as _connexion_scope
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver import http_errors, traffic
+from mockserver import http_errors, limits, traffic
 from mockserver.auth import COOKIE_NAME
-from mockserver.errors import MockError
+from mockserver.errors import MockError, PortainerError, RancherError
 from mockserver.portainer.csrf import CsrfGuard
 from mockserver.rancher.links import VERSION_SCOPE_KEY
 from mockserver.rancher.wire import RancherWire
+
+log = logging.getLogger("mockserver")
 
 RANCHER_PREFIX = "/v2-beta"
 RANCHER_V1 = "/v1"  # Rancher's older API version: an alias of /v2-beta here
@@ -59,7 +65,8 @@ def _credentials_as_headers(scope: Scope) -> None:
     if b"x-api-key=" in lowered or b"token=" in lowered:
         found = {
             name.lower() if name.lower() == "x-api-key" else name: value
-            for name, value in reversed(parse_qsl(query.decode("latin-1")))
+            # Latin-1 both ways: any byte a client escapes (`%ff`) survives as that byte.
+            for name, value in reversed(parse_qsl(query.decode("latin-1"), encoding="latin-1"))
             if value
         }  # the first of each name wins, as Go's Query().Get takes it
         if "x-api-key" in found:
@@ -110,6 +117,67 @@ class _Rerouted:
         await self.app(scope, receive, send)
 
 
+def _server_error(path: str) -> MockError:
+    if http_errors.is_rancher(path):
+        return RancherError(500, detail="Internal Server Error")
+    return PortainerError(500, "Internal Server Error", "Internal Server Error")
+
+
+def _may_carry_body(scope: Scope) -> bool:
+    """A request that announces a body: a Content-Length above 0, or a chunked one."""
+    length = limits.declared_length(scope["headers"])
+    if length is not None:
+        return length > 0
+    encoding = _header(scope, b"transfer-encoding")
+    return encoding is not None and b"chunked" in encoding.lower()
+
+
+async def _read_bounded_body(scope: Scope, receive: Receive, bounds: limits.Limits) -> Any:
+    """The whole body (chunked or not), or the error when it is too large or too slow.
+
+    A declared length past the limit is refused before a byte of the body is read; a chunked body
+    is read only up to the limit. The body then carries its Content-Length (Connexion reads a
+    body only when one is declared), so chunked bodies work on every route."""
+    declared = limits.declared_length(scope["headers"])
+    if declared is not None and declared > bounds.max_body_bytes:
+        return limits.body_too_large(bounds, scope["path"])
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(bounds.body_timeout):
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    break  # the client left: the app sees an empty rest, as before
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > bounds.max_body_bytes:
+                    return limits.body_too_large(bounds, scope["path"])
+                chunks.append(chunk)
+                if not message.get("more_body"):
+                    break
+    except TimeoutError:
+        return limits.body_too_slow(bounds, scope["path"])
+    body = b"".join(chunks)
+    scope["headers"] = [
+        (k, v) for k, v in scope["headers"] if k not in (b"content-length", b"transfer-encoding")
+    ] + [(b"content-length", str(len(body)).encode())]
+    return body
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
 class _Refusal:
     """An app that answers one error: a request refused before it reaches Connexion."""
 
@@ -132,12 +200,57 @@ class MockMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        # The server's request cycle, for a `drop` fault (the wrappers below hide it).
+        cycle = getattr(send, "__self__", None) or getattr(receive, "__self__", None)
+        scope.setdefault("state", {})[traffic.CYCLE_SLOT] = cycle
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self._serve(scope, receive, watch)
+        except traffic.ConnectionDropped:
+            raise  # in-process, a `drop` fault is this exception (see traffic.drop_connection)
+        except Exception as exc:  # a bug below: still the family's body, never a bare 500
+            log.error("unexpected error on %s %s", scope["method"], scope["path"], exc_info=exc)
+            if not started:
+                await traffic.send_error(send, _server_error(scope["path"]), {})
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        bounds: limits.Limits = self.runtime.config.limits
+        refused = limits.head_refusal(
+            bounds,
+            path,
+            scope.get("raw_path") or path.encode(),
+            scope.get("query_string", b""),
+            scope["headers"],
+        )
+        declared = limits.declared_length(scope["headers"])
+        if refused is None and declared is not None and declared > bounds.max_body_bytes:
+            refused = limits.body_too_large(bounds, path)
+        control = self.runtime.control
+        if refused is None and control is not None and path.startswith(control.prefix):
+            denied = control.refusal(scope)  # token, Host, Origin: before a body is read
+            if denied is not None:
+                await control(scope, receive, send)  # answers the refusal
+                return
+        if refused is None and _may_carry_body(scope):
+            body = await _read_bounded_body(scope, receive, bounds)
+            if isinstance(body, MockError):
+                refused = body
+            else:
+                receive = _replay(body, receive)
+        if refused is not None:  # answered before authentication, and not journaled
+            await traffic.send_error(send, refused, {"Connection": "close"})
+            return
         scope.setdefault("state", {})["mock"] = self.runtime
         # Connexion binds its request context only just before the handler; security functions
         # run earlier and reach the runtime through `runtime.current()` too.
         _connexion_scope.set(scope)
-        path: str = scope["path"]
-        control = self.runtime.control
         if control is not None and path.startswith(control.prefix):
             await control(scope, receive, send)
             return

@@ -29,19 +29,24 @@ class Runtime:
         self.portainer = PortainerBackend(self.store, self.authenticator, self.limiter)
         self.rancher: Any = None  # set by the Rancher family when it is installed
         self.control: Any = None  # the /__mock__ control API, when switched on
-        self.journal = Journal()  # every contract request, without bodies or secrets
-        self.faults = Faults()  # injected latency, error statuses and dropped connections
+        bounds = config.limits
+        # every contract request, without bodies or secrets; bounded in entries and bytes
+        self.journal = Journal(bounds.journal_entries, bounds.journal_bytes)
+        # injected latency, error statuses and dropped connections
+        self.faults = Faults(bounds.max_fault_rules, bounds.max_fault_pattern)
         # Portainer's route wrappers by operationId (administrators only, rate limited), read
         # from the contract by the app; the bouncer applies them before a body is read.
         self.route_guards: dict[str, RouteGuard] = {}
 
     def reset(self, *, journal: bool = False, faults: bool = False) -> None:
-        """Back to the seeded state; issued JWTs stay valid if their user still exists.
+        """Back to the seeded state. JWTs issued before are refused from then on (a new signing
+        key, as after a restart): a user id may belong to someone else after the reset.
 
         The journal and the fault rules are kept unless asked for: they describe the test, not the
         data, and a test that resets mid-way can still assert on what was called before.
         """
         self.store.reset()
+        self.authenticator.rotate_key()
         if self.limiter is not None:
             self.limiter.clear()
         if journal:

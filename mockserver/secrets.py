@@ -5,13 +5,32 @@ Secrets are stored only as hashes and always compared in constant time.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextvars
+import functools
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 _PBKDF2_ROUNDS = 20_000
 _DUMMY_SALT = b"\x00" * 16
+# One worker: hashing never holds the event loop, and many logins at once queue here instead of
+# taking every core from the requests being served.
+_HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mock-hashing")
+
+
+async def off_loop(func: Callable[..., T], *args: Any) -> T:
+    """Run `func` (which hashes or checks a password) in the hashing thread, with the request's
+    context (so `runtime.current()` works there), and await its result."""
+    context = contextvars.copy_context()
+    call = functools.partial(context.run, func, *args)
+    return await asyncio.get_running_loop().run_in_executor(_HASHING, call)
 
 
 def hash_password(password: str, salt: bytes | None = None) -> str:

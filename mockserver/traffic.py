@@ -18,6 +18,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.errors import MockError
@@ -82,24 +83,28 @@ async def _apply(
     """Act on one request; `server_send` is the server's own, `send` the journal's watch on it."""
     if fault.latency and not await faults.wait(fault.latency, generation):
         # Cleared (or reset between tests) while waiting: never let the request land late.
-        await drop_connection(receive, server_send)
+        await drop_connection(receive, server_send, scope)
         return
     if fault.drop:
-        await drop_connection(receive, server_send)
+        await drop_connection(receive, server_send, scope)
     elif fault.status is not None:
         await send_error(send, fault.error(scope["path"]), fault.headers)
     else:
         await app(scope, receive, send)
 
 
-async def drop_connection(receive: Receive, send: Send) -> None:
+CYCLE_SLOT = "mock.cycle"  # where the outer middleware leaves the server's request cycle
+
+
+async def drop_connection(receive: Receive, send: Send, scope: Scope | None = None) -> None:
     """Close the client's connection without an answer.
 
     ASGI has no message for this; under uvicorn the transport is reached through the request's
     own `send` or `receive` (methods of its request cycle). Elsewhere (an in-process test client)
     ConnectionDropped is raised instead.
     """
-    cycle = getattr(send, "__self__", None) or getattr(receive, "__self__", None)
+    cycle = (scope or {}).get("state", {}).get(CYCLE_SLOT)
+    cycle = cycle or getattr(send, "__self__", None) or getattr(receive, "__self__", None)
     transport = getattr(cycle, "transport", None)
     if transport is None:
         raise ConnectionDropped("fault injection: connection dropped")
@@ -130,7 +135,16 @@ async def send_error(send: Send, error: MockError, extra_headers: dict[str, str]
 # -- the control API's routes
 def _query(scope: Scope) -> dict[str, str]:
     raw = scope.get("query_string", b"").decode("latin-1")
-    return {name: values[-1] for name, values in parse_qs(raw).items()}
+    return {name: values[-1] for name, values in parse_qs(raw, encoding="latin-1").items()}
+
+
+def _encode_entries(entries: list[Any]) -> bytes:
+    return orjson.dumps([entry.to_json() for entry in entries])
+
+
+def _is_number(text: str, max_digits: int) -> bool:
+    """ASCII digits only (`str.isdigit` also takes "²", which int() refuses)."""
+    return 0 < len(text) <= max_digits and text.isascii() and text.isdigit()
 
 
 def _bad_request(details: str) -> tuple[int, Any]:
@@ -153,8 +167,8 @@ class TrafficControl:
     async def list_requests(self, scope: Scope, body: bytes) -> tuple[int, Any]:
         query = _query(scope)
         status = query.get("status")
-        if status is not None and not status.isdigit():
-            return _bad_request("status must be an integer")
+        if status is not None and not _is_number(status, 3):
+            return _bad_request("status must be an HTTP status (three digits)")
         entries = self.runtime.journal.entries(
             query.get("method"),
             query.get("path"),
@@ -162,7 +176,9 @@ class TrafficControl:
             username=query.get("username"),
             credential=query.get("credential"),
         )
-        return 200, [entry.to_json() for entry in entries]
+        # Thousands of entries take tens of milliseconds to encode: in a worker thread, so the
+        # event loop keeps serving (the GIL is handed over every few milliseconds).
+        return 200, await asyncio.to_thread(_encode_entries, entries)
 
     async def clear_requests(self, scope: Scope, body: bytes) -> tuple[int, Any]:
         self.runtime.journal.clear()
@@ -174,7 +190,9 @@ class TrafficControl:
     async def add_fault(self, scope: Scope, body: bytes) -> tuple[int, Any]:
         try:
             rule = self.runtime.faults.add_json(json.loads(body or b"null"))
-        except ValueError as exc:  # FaultError, or a body that is not JSON
+        except RecursionError:
+            return _bad_request("Invalid JSON: nested too deeply")
+        except ValueError as exc:  # FaultError, or a body that is not JSON (or not UTF-8)
             detail = str(exc) if isinstance(exc, FaultError) else f"Invalid JSON: {exc}"
             return _bad_request(detail)
         return 201, rule.to_json()
@@ -184,7 +202,7 @@ class TrafficControl:
         if rule_id is None:
             self.runtime.faults.clear()
             return 204, None
-        if not rule_id.isdigit():
+        if not _is_number(rule_id, 18):
             return _bad_request("id must be an integer")
         if not self.runtime.faults.remove(int(rule_id)):
             return 404, {"message": "Not found", "details": f"No fault rule {rule_id}"}

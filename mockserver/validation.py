@@ -38,6 +38,7 @@ class BodyError(Exception):
 
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SECRET_FIELD = re.compile(r"pass|secret|token", re.IGNORECASE)  # fields whose value is secret
 
 
 def parse_json_body(raw: bytes) -> tuple[Any, bool]:
@@ -344,7 +345,10 @@ class ContractBodyValidator(JSONRequestBodyValidator):
             kind = type(error.kind).__name__
             reason = kind[:1].lower() + kind[1:]  # MaxLength -> maxLength, the schema keyword
             where = f" - '{'.'.join(path)}'" if path else ""
-            raise BodyError(reason, f"{error.message}{where}", field)
+            message = error.message
+            if any(_SECRET_FIELD.search(p) for p in path):  # never echo a password back
+                message = f"the value does not match the contract ({reason})"
+            raise BodyError(reason, f"{message}{where}", field)
         return None
 
 

@@ -187,9 +187,14 @@ def test_control_api_explains_a_bad_rule(client: TestClient, body: object, detai
 
 
 def test_control_api_refuses_a_body_that_is_not_json(client: TestClient) -> None:
-    answer = client.post("/__mock__/faults", content=b"{not json")
+    json_type = {"Content-Type": "application/json"}
+    answer = client.post("/__mock__/faults", content=b"{not json", headers=json_type)
     assert answer.status_code == 400
     assert answer.json()["details"].startswith("Invalid JSON")
+    # A body must say it is JSON: a cross-site form's text/plain never reaches the routes.
+    answer = client.post("/__mock__/faults", content=b'{"path":"/api/*","latency":300}')
+    assert answer.status_code == 415
+    assert client.get("/__mock__/faults").json() == []
 
 
 def test_a_drop_closes_the_connection_without_an_answer(mock: MockServer) -> None:

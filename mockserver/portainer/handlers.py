@@ -7,6 +7,7 @@ from typing import Any
 from connexion import NoContent
 from connexion.context import request
 
+from mockserver import secrets
 from mockserver.auth import COOKIE_NAME
 from mockserver.journal import remember
 from mockserver.runtime import current, identity
@@ -39,7 +40,11 @@ def jwt_info(token: str, required_scopes: Any = None, request: Any = None) -> di
 # -- auth and status
 async def authenticate_user(body: dict[str, Any]) -> Answer:
     rt = current()
-    token = rt.portainer.users.login(body.get("username", ""), body.get("password", ""))
+    # Password hashing takes milliseconds of CPU: in a worker thread, not on the event loop
+    # (mockserver/secrets.py: one hashing thread, with the request's context).
+    token = await secrets.off_loop(
+        rt.portainer.users.login, body.get("username", ""), body.get("password", "")
+    )
     cookie = f"{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict"
     return {"jwt": token}, 200, {"Set-Cookie": cookie}
 
@@ -73,7 +78,9 @@ async def list_users(token_info: dict[str, Any], environment_id: int | None = No
 
 async def create_user(token_info: dict[str, Any], body: dict[str, Any]) -> Answer:
     users = current().portainer.users
-    return users.create_user(body["Username"], body["Password"], body["Role"])
+    return await secrets.off_loop(
+        users.create_user, body["Username"], body["Password"], body["Role"]
+    )  # hashes the password: off the event loop
 
 
 async def get_current_user(token_info: dict[str, Any]) -> Answer:
@@ -169,8 +176,12 @@ async def list_access_tokens(token_info: dict[str, Any], id_: int) -> Answer:
 
 async def create_access_token(token_info: dict[str, Any], id_: int, body: dict[str, Any]) -> Answer:
     users = current().portainer.users
-    created = users.create_token(
-        identity(token_info), id_, body.get("description", ""), body.get("password", "")
+    created = await secrets.off_loop(  # checks the password: off the event loop
+        users.create_token,
+        identity(token_info),
+        id_,
+        body.get("description", ""),
+        body.get("password", ""),
     )
     return created, 201
 

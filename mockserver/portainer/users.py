@@ -118,6 +118,8 @@ class Users:
                 "Invalid role value. Value must be one of: 1 (administrator) or 2 (regular user)"
             )
         store = self.ctx.store
+        # Hashed before the lock is taken: other requests never wait for the hash.
+        password_hash = secrets.hash_password(password)
         with store.lock:
             state = store.state
             if self._username_taken(username):
@@ -136,7 +138,7 @@ class Users:
                 id=state.new_id("user"),
                 username=username.lower(),  # Portainer's datastore stores usernames lowercased
                 role=role,
-                password_hash=secrets.hash_password(password),
+                password_hash=password_hash,
             )
             state.users[user.id] = user
         return views.user_view(user)

@@ -17,7 +17,9 @@ from mockserver.app import create_app
 from mockserver.config import MockConfig
 from mockserver.faults import Fault
 from mockserver.journal import Entry
+from mockserver.limits import Limits
 from mockserver.runtime import Runtime
+from mockserver.serving import uvicorn_config
 
 STARTUP_TIMEOUT = 10.0  # seconds
 STOP_TIMEOUT = 5.0
@@ -64,6 +66,8 @@ class MockServer:
     must send back, in `X-CSRF-Token`, the header of the same name from an earlier 2xx answer (the
     login answer has one) with its `_gorilla_csrf` cookie on POST, PUT and DELETE; clients that
     send `X-API-Key` or `Authorization` without the cookie are not checked.
+    `control_token` makes every `/__mock__` call over HTTP present that token; `limits` bounds
+    what a client may send (mockserver.limits.Limits).
     """
 
     def __init__(
@@ -78,6 +82,8 @@ class MockServer:
         csrf: bool = True,
         host: str = "127.0.0.1",
         port: int = 0,
+        control_token: str | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.config = MockConfig(
             seed=seed,
@@ -88,6 +94,8 @@ class MockServer:
             rancher_access_control=rancher_access_control,
             rancher_settle_seconds=rancher_settle_seconds,
             csrf=csrf,
+            control_token=control_token,
+            limits=limits or Limits(),
         )
         self.host = host
         self._requested_port = port
@@ -146,13 +154,12 @@ class MockServer:
         sock.bind((self.host, self._requested_port))
         self._socket = sock
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
+        config = uvicorn_config(
             self.app,
-            lifespan="off",
+            self.config.limits,
             log_config=None,  # leave the test run's logging alone
             log_level="warning",
             access_log=False,
-            proxy_headers=False,  # the client is the connection's address, as in Portainer
             timeout_graceful_shutdown=1,
         )
         self._server = uvicorn.Server(config)
