@@ -74,6 +74,13 @@ OPTIONS: tuple[Option, ...] = (
         "changed or deleted; rules that need writes are skipped (Portainer needs --api-key)",
         kind="flag",
     ),
+    Option(
+        "--wait",
+        "seconds a rule waits for a server's asynchronous work (containers starting or going "
+        "away after a deploy, stop or delete) before it fails",
+        kind="float",
+        default=60.0,
+    ),
     Option("--thorough", "generate many more cases (slower)", kind="flag"),
     Option(
         "--max-examples",
@@ -134,6 +141,7 @@ class Target:
     rancher_other_project: str | None = None
     only: str | None = None
     read_only: bool = False
+    wait: float = 60.0
     thorough: bool = False
     max_examples: int | None = None
     phases: str = "examples,coverage,fuzzing"

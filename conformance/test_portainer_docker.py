@@ -5,7 +5,8 @@ Sources ([P] github.com/portainer/portainer): `api/http/handler/endpointproxy/pr
 transport.go` and `access_control.go` (resource controls filter lists, found through the
 `com.docker.compose.project` / `com.docker.stack.namespace` labels), `swarm.go`.
 A real server needs time to pull images and start containers, so the listing rules wait up to
-`WAIT` seconds for the state they expect; the mock answers at once.
+`--wait` seconds (default 60) for the state they expect; the mock answers at once, so the
+suite's own runs against it use a few seconds.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from typing import Any
 
 import pytest
 
+from conformance import settings
 from conformance.client import expect, expect_error, expect_status
 from conformance.identities import Identity, PortainerWorld
 
 pytestmark = pytest.mark.usefixtures("portainer")
 
-WAIT = 60.0
 PROJECT = "com.docker.compose.project"
 NAMESPACE = "com.docker.stack.namespace"
 
@@ -51,13 +52,13 @@ def containers(
 def wait_for(
     portainer: PortainerWorld, who: Identity, env_id: int, project: str, done: Any
 ) -> list[dict[str, Any]]:
-    """The project's containers once `done(containers)` holds, or the last list after WAIT."""
-    deadline = time.monotonic() + WAIT
+    """The project's containers once `done(containers)` holds, or the last list after --wait."""
+    deadline = time.monotonic() + settings.current().wait
     while True:
         found = containers(portainer, who, env_id, project)
         if done(found) or time.monotonic() > deadline:
             return found
-        time.sleep(1.0)
+        time.sleep(min(1.0, settings.current().wait / 10))
 
 
 def running(found: list[dict[str, Any]]) -> bool:
@@ -164,7 +165,7 @@ def test_the_swarm_id_creates_a_swarm_stack(portainer: PortainerWorld) -> None:
         "/api/stacks", auth=admin.auth, params={"filters": json.dumps({"SwarmID": swarm_id})}
     )
     expect(stack["Id"] in {s["Id"] for s in listed.json()}, "SwarmID does not find it", listed)
-    deadline = time.monotonic() + WAIT
+    deadline = time.monotonic() + settings.current().wait
     while True:
         services = expect_status(
             api.get(docker(env_id, "services"), auth=admin.auth), 200, "list services"
