@@ -632,7 +632,9 @@ BROKEN: tuple[Broken, ...] = (
     Broken("administrators' stacks listed to everyone", admin_stacks_listed, "PTR-STK-4"),
     Broken("environment grants ignored", grants_ignored, "PTR-ENV-1"),
     Broken("logout that revokes nothing", logout_ignored, "PTR-AUTH-3"),
-    Broken("a deleted stack still served", deleted_stack_kept, "SCH-PTR-2"),
+    # SCH-PTR-2 (the stateful sequences) found this one too while the contract had fewer links;
+    # at the proofs' few scenarios it no longer does reliably, so the named rule proves it.
+    Broken("a deleted stack still served", deleted_stack_kept, "PTR-STK-12"),
     Broken("an active Rancher key deletable", active_key_deletable, "RCH-KEY-6"),
     Broken("Env kept when an update leaves it out", env_kept_on_update, "PTR-DEP-4"),
     Broken("a broken compose file deployed", broken_compose_deployed, "PTR-DEP-3"),

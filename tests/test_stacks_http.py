@@ -223,7 +223,9 @@ def test_delete_without_endpoint_id(client: TestClient, admin_key: str, alice_ke
 
 def test_control_route_validates_pushes(client: TestClient) -> None:
     assert client.post("/__mock__/git", json={"url": REPO}).status_code == 400
-    assert client.post("/__mock__/git", content=b"{nope").status_code == 400
+    malformed = {"Content-Type": "application/json"}
+    assert client.post("/__mock__/git", content=b"{nope", headers=malformed).status_code == 400
+    assert client.post("/__mock__/git", content=b"{nope").status_code == 415  # JSON bodies only
     made = client.post(
         "/__mock__/git",
         json={"url": "https://new.example/r", "files": {"a.yml": WEB}, "ref": "dev"},
