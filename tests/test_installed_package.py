@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -66,6 +67,10 @@ def clean_env() -> dict[str, str]:
 
 
 def build(outdir: Path, *args: str) -> None:
+    # setuptools builds through the checkout's build/lib and never removes what a source tree no
+    # longer has: a module deleted since the last build would ride along in the direct wheel.
+    for stale in [ROOT / "build" / "lib", *(ROOT / "build").glob("bdist.*")]:
+        shutil.rmtree(stale, ignore_errors=True)
     subprocess.run(
         [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(outdir), *args],
         cwd=ROOT,
