@@ -188,6 +188,15 @@ def _set_header(scope: Any, name: bytes, value: bytes) -> None:
     scope["headers"] = [(k, v) for k, v in scope["headers"] if k.lower() != name] + [(name, value)]
 
 
+def _as_rancher_admin_in(runtime: Any, scope: Any, project: str) -> None:
+    """Send the request to `project`'s key collection, as the Rancher account key."""
+    path = f"/v2-beta/projects/{project}/apikeys"
+    scope["path"], scope["raw_path"] = path, path.encode()
+    admin = runtime.seeded.rancher_admin
+    token = base64.b64encode(f"{admin.access_key}:{admin.secret_key}".encode())
+    _set_header(scope, b"authorization", b"Basic " + token)
+
+
 class BadTokensOnEnvironments(Layer):
     """Environment routes let any access token through that authenticates nobody (a revoked
     one, say) as the administrator; every other route refuses it."""
@@ -270,11 +279,7 @@ class PublicValueSearchesEveryProject(Layer):
         state = self.runtime.store.state
         key = next((k for k in state.rancher_keys.values() if k.public_value == wanted), None)
         if key is not None and key.account_id != parts[3]:
-            path = f"/v2-beta/projects/{key.account_id}/apikeys"
-            scope["path"], scope["raw_path"] = path, path.encode()
-            admin = self.runtime.seeded.rancher_admin
-            token = base64.b64encode(f"{admin.access_key}:{admin.secret_key}".encode())
-            _set_header(scope, b"authorization", b"Basic " + token)
+            _as_rancher_admin_in(self.runtime, scope, key.account_id)
         return None
 
 
@@ -307,11 +312,7 @@ class KeyCreatedWhereTheBodySays(Layer):
         except (ValueError, AttributeError):
             return None
         if isinstance(account, str) and account != parts[3]:
-            path = f"/v2-beta/projects/{account}/apikeys"
-            scope["path"], scope["raw_path"] = path, path.encode()
-            admin = self.runtime.seeded.rancher_admin
-            token = base64.b64encode(f"{admin.access_key}:{admin.secret_key}".encode())
-            _set_header(scope, b"authorization", b"Basic " + token)
+            _as_rancher_admin_in(self.runtime, scope, account)
         return None
 
 
