@@ -12,22 +12,10 @@ from mockserver.portainer.backend import PortainerBackend
 from mockserver.seed import build, load_scenario
 from mockserver.state import ResourceControl, Store
 
-from .test_portainer_rules import ADMIN, ALICE, BOB, Clock, error_of
+# The same clock, store and backend fixtures as the other rule tests (imported: one definition).
+from .test_portainer_rules import ADMIN, ALICE, BOB, Clock, backend, clock, error_of, store
 
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store(clock: Clock) -> Store:
-    return Store(build(42, load_scenario(None)).state, clock=clock)
-
-
-@pytest.fixture
-def backend(store: Store) -> PortainerBackend:
-    return PortainerBackend(store, Authenticator(store), None)
+__all__ = ["backend", "clock", "store"]  # fixtures pytest finds here
 
 
 @pytest.fixture
