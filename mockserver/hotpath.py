@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import functools
 import gc
+import hashlib
 import typing as t
 from collections.abc import Callable
 
+import orjson
 from connexion import AsyncApp
 from connexion.apps import asynchronous as connexion_asynchronous
 from connexion.apps.asynchronous import AsyncApi, AsyncOperation
@@ -23,6 +25,7 @@ from connexion.decorators import StarletteDecorator
 from connexion.lifecycle import ConnexionRequest
 from connexion.middleware import routing as connexion_routing
 from connexion.security import SECURITY_HANDLERS
+from connexion.spec import Specification
 from connexion.utils import inspect_function_arguments
 from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match, Route, Router
@@ -157,8 +160,34 @@ def _query_params(self: ConnexionRequest) -> dict[str, t.Any]:
     return self._query_params
 
 
+_check_spec = Specification._validate_spec.__func__  # type: ignore[attr-defined]
+_checked_specs: set[bytes] = set()
+
+
+def _function_name(value: object) -> str:
+    if callable(value):
+        return f"{value.__module__}.{value.__qualname__}"
+    raise TypeError(f"cannot fingerprint {type(value).__name__}")
+
+
+def _check_spec_once(cls: type[Specification], spec: dict[str, t.Any]) -> None:
+    """Connexion checks the contract against the OpenAPI schema for every app it builds: ~0.4 s,
+    most of an app's start-up, repeated by every test and every server started in one process.
+    The same document checks the same way each time, so each distinct one (by its content,
+    security functions by name) is checked once per process; a document that fails is never
+    remembered, so it fails again."""
+    fingerprint = hashlib.sha256(
+        orjson.dumps(spec, default=_function_name, option=orjson.OPT_SORT_KEYS)
+    ).digest()
+    if fingerprint not in _checked_specs:
+        _check_spec(cls, spec)
+        _checked_specs.add(fingerprint)
+
+
 def install(app: AsyncApp) -> None:
-    """Use the decorate-once operations and indexed routers in `app`; call before `add_api`."""
+    """Use the decorate-once operations and indexed routers in `app`, and check each contract
+    once per process; call before `add_api`."""
+    Specification._validate_spec = classmethod(_check_spec_once)  # type: ignore[method-assign,assignment]
     ConnexionRequest.query_params = property(_query_params)  # type: ignore[assignment,method-assign]
     middleware_app = getattr(app, "_middleware_app", None)
     if middleware_app is not None and getattr(middleware_app, "api_cls", None) is AsyncApi:

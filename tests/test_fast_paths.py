@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
@@ -130,3 +131,31 @@ def test_the_app_routes_through_the_index(client: TestClient, admin_key: str) ->
     assert client.get("/api/users/1", headers=key(admin_key)).json()["Username"] == "admin"
     assert client.patch("/api/users/1", headers=key(admin_key)).status_code == 405
     assert client.get("/api/nowhere/at/all").status_code == 404
+
+
+def test_each_contract_is_checked_once_and_a_broken_one_every_time(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Apps built from the same contract share one check of it against the OpenAPI schema; a
+    different document is checked again, and a broken one fails on every build."""
+    from connexion.exceptions import InvalidSpecification
+    from connexion.spec import Specification
+
+    checked: list[str] = []
+
+    def counting(cls, spec):  # type: ignore[no-untyped-def]
+        checked.append(spec["info"]["title"])
+        return original(cls, spec)
+
+    original = hotpath._check_spec
+    monkeypatch.setattr(hotpath, "_check_spec", counting)
+    monkeypatch.setattr(hotpath, "_checked_specs", set())
+    create_app(MockConfig(seed=1))
+    create_app(MockConfig(seed=2))
+    assert len(checked) == 1
+    create_app(MockConfig(seed=1, rancher_access_control=False))  # another document: open mode
+    assert len(checked) == 2
+
+    broken = {"openapi": "3.0.3", "info": {"title": "broken"}, "paths": {"/x": {"get": 1}}}
+    for _ in range(2):
+        with pytest.raises(InvalidSpecification):
+            Specification.from_dict(broken)
+    assert checked[2:] == ["broken", "broken"]
