@@ -269,6 +269,8 @@ def test_installed_conformance_passes_against_the_installed_mock(
         "SCH-PTR-1,PTR-AUTH-1,PTR-AUTH-3,PTR-TOK-6,PTR-STK-4",
         "--max-examples",
         "2",
+        "--phases",
+        "examples,fuzzing",
         "--login-rate",
         "0",
         "-q",

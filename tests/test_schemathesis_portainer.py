@@ -39,7 +39,7 @@ def _schema(user: str) -> OpenApiSchema:
                 return  # token creation takes a JWT; leave it unauthenticated
             case.headers = {**(case.headers or {}), "X-API-Key": data}
 
-    schema.config.generation.update(max_examples=12)
+    schema.config.generation.update(max_examples=6)
     return schema
 
 
