@@ -38,7 +38,10 @@ spec-check: install
 unit: install
 	$(BIN)/pytest -q -n 2 tests examples
 
-test: lint spec-check docs unit
+# The quick checks (lint, contract, docs) run beside the tests: they mostly wait on npx and disk,
+# and each target's output is printed whole when it ends.
+test: install
+	$(MAKE) --no-print-directory -j4 --output-sync=target lint spec-check docs unit
 
 # The docs site, strictly: a broken link, a missing page or snippet fails the build (not --quiet:
 # it hides the warnings that strict mode counts). Connexion's import warnings are not the docs'.
