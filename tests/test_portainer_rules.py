@@ -588,11 +588,26 @@ def test_settings_validation() -> None:
         "TemplatesURL": "http://",
         "UserSessionTimeout": "forever",
         "KubeconfigExpiry": "1d",
-        "SnapshotInterval": "5",
         "OAuthSettings": {"AuthStyle": 3},
     }
     for key, value in cases.items():
         assert error_of(validate, {key: value}).status_code == 400, key
+    validate({"SnapshotInterval": "5"})  # not Validate's: applying it fails later, with a 500
+
+
+def test_snapshot_interval_is_parsed_only_when_it_changes() -> None:
+    from mockserver.portainer.settings import check_snapshot_interval
+
+    check_snapshot_interval("5m", "5m")
+    check_snapshot_interval("soon", "soon")  # unchanged: never parsed
+    error = error_of(check_snapshot_interval, "soon", "5m")
+    assert (error.status_code, error.body()) == (
+        500,
+        {
+            "message": "Unable to update snapshot interval",
+            "details": 'Time: invalid duration "soon"',
+        },
+    )
 
 
 def test_url_check() -> None:

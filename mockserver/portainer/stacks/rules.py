@@ -23,6 +23,7 @@ from mockserver.state import (
 )
 
 from .. import errors, permissions, views
+from .. import payload_checks as words
 from ..context import Context
 from . import compose, git
 
@@ -271,11 +272,11 @@ class Stacks:
         content = payload.get("StackFileContent") or ""
         swarm_id = payload.get("SwarmID") or ""
         if not name:
-            raise errors.invalid_payload("Invalid stack name")
+            raise errors.invalid_payload(words.STACK_NAME)
         if swarm and not swarm_id:
-            raise errors.invalid_payload("Invalid Swarm ID")
+            raise errors.invalid_payload(words.SWARM_ID)
         if not content:
-            raise errors.invalid_payload("Invalid stack file content")
+            raise errors.invalid_payload(words.STACK_FILE)
         return self._create_from_content(
             who,
             env,
@@ -295,9 +296,9 @@ class Stacks:
         swarm_id = form.get("SwarmID") or ""
         content = form.get("file")
         if not name:
-            raise errors.invalid_payload("Invalid stack name")
+            raise errors.invalid_payload(words.STACK_NAME)
         if swarm and not swarm_id:
-            raise errors.invalid_payload("Invalid Swarm ID")
+            raise errors.invalid_payload(words.SWARM_ID)
         if not content:
             raise errors.invalid_payload(
                 "Invalid Compose file. Ensure that the Compose file is uploaded correctly"
@@ -357,13 +358,11 @@ class Stacks:
         use_auth = bool(payload.get("RepositoryAuthentication", False))
         password = payload.get("RepositoryPassword") or ""
         if not name:
-            raise errors.invalid_payload("Invalid stack name")
+            raise errors.invalid_payload(words.STACK_NAME)
         if swarm and not swarm_id:
-            raise errors.invalid_payload("Invalid Swarm ID")
+            raise errors.invalid_payload(words.SWARM_ID)
         if not _is_url(url):
-            raise errors.invalid_payload(
-                "Invalid repository URL. Must correspond to a valid URL format"
-            )
+            raise errors.invalid_payload(words.REPOSITORY_URL)
         if use_auth and not password:
             raise errors.invalid_payload(
                 "Invalid repository credentials. Password must be specified when authentication"
@@ -453,7 +452,7 @@ class Stacks:
             )
             content = payload.get("StackFileContent") or ""
             if not content:
-                raise errors.invalid_payload("Invalid stack file content")
+                raise errors.invalid_payload(words.STACK_FILE)
             self._deploy(who, env, [content], stack.type == STACK_SWARM)
             stack.file_content = content
             stack.env = pairs(payload.get("Env"))
