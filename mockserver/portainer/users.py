@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 import os
+from email.utils import formatdate
 from typing import Any
 
 from mockserver import secrets
-from mockserver.auth import Identity
+from mockserver.auth import COOKIE_NAME, Identity
 from mockserver.state import ADMIN, STANDARD, AccessToken, User
 
 from . import errors, permissions, views
@@ -55,6 +56,14 @@ class Users:
         required = state.settings.values["InternalAuthSettings"]["RequiredPasswordLength"]
         weak = len(password.encode()) < required
         return self.ctx.authenticator.issue_jwt(user, force_change_password=weak)
+
+    def login_cookie(self, token: str) -> str:
+        """The `Set-Cookie` of a login (bouncer.go AddAuthCookie): the JWT, expiring with it."""
+        cookie = f"{COOKIE_NAME}={token}; Path=/"
+        expiry = self.ctx.authenticator.jwt_expiry(token)
+        if expiry is not None:
+            cookie += f"; Expires={formatdate(expiry, usegmt=True)}"  # Go's http.TimeFormat
+        return cookie + "; HttpOnly; SameSite=Strict"
 
     def logout(self, token: str | None) -> None:
         if token:
@@ -204,6 +213,11 @@ class Users:
                 user.role = role
                 user.token_issue_at = store.now()
             return views.user_view(user)
+
+    def check_update_target(self, who: Identity, user_id: int) -> None:
+        """user_update.go, user_update_password.go: who may, before the body is decoded."""
+        if not permissions.may_update_user(who, user_id):
+            raise errors.forbidden("Permission denied to update user")
 
     def update_password(
         self, who: Identity, user_id: int, password: str, new_password: str

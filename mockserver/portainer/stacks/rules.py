@@ -432,6 +432,32 @@ class Stacks:
         return found
 
     # -- item routes
+    # -- the checks Portainer makes before it decodes the body (bouncer.before_body)
+    def check_create_target(self, who: Identity, endpoint_id: int | None) -> None:
+        """Creates: the environment and the right to create stacks on it come first."""
+        if endpoint_id is not None:  # without one, the parameter's own 400 answers
+            self._creation_environment(who, endpoint_id)
+
+    def check_update_target(self, who: Identity, stack_id: int, endpoint_id: int | None) -> None:
+        """PUT /stacks/{id} (stack_update.go L63-117, the body at L172): the stack, then the
+        environment, its access, the resource control and stack management."""
+        with self.ctx.store.lock:
+            self.ctx.stack(stack_id)
+            if endpoint_id is not None:
+                self._editable(
+                    who, stack_id, endpoint_id, "Stack editing is disabled for non-admin users"
+                )
+
+    def check_redeploy_target(self, who: Identity, stack_id: int, endpoint_id: int | None) -> None:
+        """PUT /stacks/{id}/git/redeploy: the stack, its Git config and access, then the body."""
+        with self.ctx.store.lock:
+            stack = self.ctx.stack(stack_id)
+            if stack.git_config is None:
+                raise errors.bad_request("Stack is not created from git")
+            self._editable(
+                who, stack_id, endpoint_id, "Stack management is disabled for non-admin users"
+            )
+
     def get_stack(self, who: Identity, stack_id: int) -> dict[str, Any]:
         stack = self._accessible(who, stack_id)
         return views.stack_view(stack, self._control(stack))
