@@ -1,7 +1,9 @@
 """Request and response body validation, plugged into Connexion.
 
 Request bodies: invalid JSON (including bytes that are not UTF-8) and schema violations raise
-`BodyError`, which each API family turns into its own error. Schemas are compiled with
+`BodyError`, carrying every violation, which each API family turns into its own error
+(Portainer's words for them: portainer/payload_checks.py). A `DeferPolicy` may leave some
+violations to the handler, for checks the real product makes after a lookup. Schemas are compiled with
 jsonschema-rs once per operation: Connexion builds a validator object per request, so the
 compiled schemas live in a `SchemaCache` shared by every request of one app.
 """

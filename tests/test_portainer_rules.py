@@ -645,3 +645,46 @@ def test_fold_keys_renames_only_other_cases_of_declared_fields() -> None:
     assert fold_keys(body, names) == {"username": "a", "password": "b", "extra": 1}
     exact = {"username": "a", "Username": "b"}
     assert fold_keys(exact, names) is exact  # the exact spelling wins; nothing renamed
+
+
+def test_fold_keys_deep_follows_the_schema_into_lists_and_objects() -> None:
+    from mockserver.validation import fold_keys_deep
+
+    pair = {"type": "object", "properties": {"name": {}, "value": {}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "Env": {"type": "array", "nullable": True, "items": pair},
+            "Opts": {"anyOf": [pair, {"enum": [None]}]},
+            "Free": {"type": "object"},
+        },
+    }
+    body = {"env": [{"Name": "A", "VALUE": "1"}], "opts": {"NAME": "x"}, "Free": {"Name": 1}}
+    assert fold_keys_deep(body, schema) == {
+        "Env": [{"name": "A", "value": "1"}],
+        "Opts": {"name": "x"},
+        "Free": {"Name": 1},  # free-form: kept as sent
+    }
+    exact = {"Env": [{"name": "A", "value": "1"}], "Free": {"Name": 1}}
+    assert fold_keys_deep(exact, schema) is exact
+
+
+def test_payload_checks_answer_in_validate_order() -> None:
+    from mockserver.portainer.payload_checks import deferred, details
+    from mockserver.validation import Violation
+
+    name, content = Violation("minLength", ("Name",)), Violation("required", ("StackFileContent",))
+    op = "createSwarmStackFromString"
+    assert details(op, [content, name]) == "Invalid stack name"  # Validate checks the name first
+    assert details(op, [content]) == "Invalid stack file content"
+    assert details(op, [content, Violation("type", ("Env",))]) is None  # the decoder's error
+    assert details(op, [Violation("required", ("Env", "0", "name"))]) is None  # not Validate's
+    assert details("unknownOperation", [name]) is None
+    token = "createAccessToken"
+    assert details(token, [Violation("pattern", ("description",))]) == (
+        "Invalid description: cannot contain only whitespaces"
+    )
+    assert deferred(token, Violation("minLength", ("password",)))
+    assert not deferred(token, Violation("minLength", ("description",)))
+    assert not deferred(token, Violation("type", ("password",)))  # the decoder refuses it
+    assert not deferred("authenticateUser", Violation("minLength", ("password",)))

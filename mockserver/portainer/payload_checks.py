@@ -119,8 +119,9 @@ CHECKS: Mapping[str, tuple[FieldCheck, ...]] = {
     ),
 }
 
-# (operationId, field) Portainer checks after a lookup or a permission, not with the payload.
-DEFERRED: frozenset[tuple[str, str]] = frozenset({("createAccessToken", "password")})
+# Checks Portainer makes after a lookup or a permission, not with the payload:
+# (operationId, field) -> the schema keywords that stand for them.
+DEFERRED: Mapping[tuple[str, str], frozenset[str]] = {("createAccessToken", "password"): EMPTY}
 
 
 def details(operation_id: str | None, violations: Iterable[Violation]) -> str | None:
@@ -138,4 +139,6 @@ def details(operation_id: str | None, violations: Iterable[Violation]) -> str | 
 
 def deferred(operation_id: str | None, violation: Violation) -> bool:
     """Whether this violation is answered by the operation's rules instead (validation.py)."""
-    return len(violation.path) == 1 and (operation_id, violation.path[0]) in DEFERRED
+    if len(violation.path) != 1:
+        return False
+    return violation.reason in DEFERRED.get((operation_id or "", violation.path[0]), ())
