@@ -160,8 +160,7 @@ class Users:
     def update_user(self, who: Identity, user_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         """`PUT /api/users/{id}`, in user_update.go's order: who may, the body, the role rule,
         the user, then username, password, theme, cache and role."""
-        if not permissions.may_update_user(who, user_id):
-            raise errors.forbidden("Permission denied to update user")
+        self.check_update_target(who, user_id)
         username = changes.get("Username") or ""
         if " " in username:
             raise errors.invalid_payload(words.USERNAME_WHITESPACE)
@@ -225,8 +224,7 @@ class Users:
         """`PUT /api/users/{id}/passwd` (the bouncer has counted the attempt): the current
         password is checked for everyone, administrators included; JWTs issued before the change
         are refused from then on."""
-        if not permissions.may_update_user(who, user_id):
-            raise errors.forbidden("Permission denied to update user")
+        self.check_update_target(who, user_id)
         if not password:
             raise errors.invalid_payload("Invalid current password")
         if not new_password:
