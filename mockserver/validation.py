@@ -3,9 +3,9 @@
 Request bodies: invalid JSON (including bytes that are not UTF-8) and schema violations raise
 `BodyError`, carrying every violation, which each API family turns into its own error
 (Portainer's words for them: portainer/payload_checks.py). A `DeferPolicy` may leave some
-violations to the handler, for checks the real product makes after a lookup. Schemas are compiled with
-jsonschema-rs once per operation: Connexion builds a validator object per request, so the
-compiled schemas live in a `SchemaCache` shared by every request of one app.
+violations to the handler, for checks the real product makes after a lookup. Schemas are
+compiled with jsonschema-rs once per operation: Connexion builds a validator object per request,
+so the compiled schemas live in a `SchemaCache` shared by every request of one app.
 """
 
 from __future__ import annotations
@@ -320,20 +320,42 @@ def fold_keys(body: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     return {renames.get(key, key): value for key, value in body.items()}
 
 
+_MERGED: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+
+
 def _object_schema(schema: Any) -> dict[str, Any]:
     """The schema itself, or the object branch of the contract's nullable reference."""
     if not isinstance(schema, dict):
         return {}
+    if "$ref" in schema and "components" in schema:  # a body schema Connexion left unresolved
+        name = schema["$ref"].split("/")[-1]
+        return _object_schema(schema["components"].get("schemas", {}).get(name, {}))
     if "properties" not in schema and isinstance(schema.get("allOf"), list):
-        merged: dict[str, Any] = {}
-        for branch in schema["allOf"]:
-            merged.update(_object_schema(branch).get("properties", {}))
-        return {"properties": merged}
+        hit = _MERGED.get(id(schema))
+        if hit is None or hit[0] is not schema:
+            merged: dict[str, Any] = {}
+            for branch in schema["allOf"]:
+                merged.update(_object_schema(branch).get("properties", {}))
+            hit = (schema, {"properties": merged})
+            _MERGED[id(schema)] = hit  # the contract's schemas live as long as the app
+        return hit[1]
     if "properties" not in schema and isinstance(schema.get("anyOf"), list):
         for branch in schema["anyOf"]:
             if isinstance(branch, dict) and ("properties" in branch or "items" in branch):
                 return branch
     return schema
+
+
+_FOLDED_NAMES: dict[int, tuple[dict[str, Any], dict[str, str]]] = {}
+
+
+def _folded_names(properties: dict[str, Any]) -> dict[str, str]:
+    """casefolded name -> the contract's spelling, computed once per properties object."""
+    hit = _FOLDED_NAMES.get(id(properties))
+    if hit is None or hit[0] is not properties:
+        hit = (properties, {name.casefold(): name for name in properties})
+        _FOLDED_NAMES[id(properties)] = hit
+    return hit[1]
 
 
 def fold_keys_deep(value: Any, schema: Any) -> Any:
@@ -352,7 +374,7 @@ def fold_keys_deep(value: Any, schema: Any) -> Any:
     properties = schema.get("properties")
     out = value
     if isinstance(properties, dict):
-        out = fold_keys(value, {name.casefold(): name for name in properties})
+        out = fold_keys(value, _folded_names(properties))
         changed = {}
         for key, item in out.items():
             sub = properties.get(key)
