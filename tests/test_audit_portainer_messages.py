@@ -361,3 +361,23 @@ def test_row_53_null_settings_fields_are_unchanged(client: TestClient, admin_key
     response = client.put("/api/settings", json=nulls, headers=key(admin_key))
     assert response.status_code == 200, response.text
     assert response.json() == before
+
+
+def test_row_39_missing_endpoint_id_on_a_missing_stack_is_404(
+    client: TestClient, alice_key: str
+) -> None:
+    assert client.put("/api/stacks/999", json={}, headers=key(alice_key)).status_code == 404
+    missing = client.put("/api/stacks/2", json={}, headers=key(alice_key))
+    assert answer(missing) == (
+        400,
+        {"message": "Invalid query parameter: endpointId", "details": "Missing query parameter"},
+    )
+
+
+def test_row_30_keys_in_any_case_in_a_composed_schema(client: TestClient, admin_key: str) -> None:
+    body = {"name": "lower", "repositoryURL": "https://git.example.com/acme/web-stack"}
+    response = client.post(
+        "/api/stacks/create/standalone/repository?endpointId=1", json=body, headers=key(admin_key)
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["Name"] == "lower"
