@@ -23,6 +23,7 @@ from mockserver import hotpath
 from mockserver.config import MockConfig
 from mockserver.http_errors import AllowedMethods, ErrorTranslator
 from mockserver.middleware import MockMiddleware
+from mockserver.portainer import payload_checks
 from mockserver.portainer.bouncer import Bouncer, route_guards
 from mockserver.runtime import Runtime
 from mockserver.spec import load_spec
@@ -122,7 +123,9 @@ def create_app(config: MockConfig | None = None) -> MockMiddleware:
         if install is not None:
             install(runtime)
     spec = build_spec(config)
-    body_validator, response_validator, parameter_validator = validator_classes()
+    body_validator, response_validator, parameter_validator = validator_classes(
+        defer=payload_checks.deferred
+    )
     validators = {
         **VALIDATOR_MAP,
         "parameter": parameter_validator,

@@ -89,6 +89,11 @@ class Authenticator:
         }
         return pyjwt.encode(claims, self._key, algorithm="HS256")
 
+    def jwt_expiry(self, token: str) -> int | None:
+        """A valid JWT's `exp` (Unix seconds), or None."""
+        claims = self._decode(token)
+        return None if claims is None else int(claims["exp"])
+
     def revoke_jwt(self, token: str) -> bool:
         """Make a JWT unusable; False when it was not a valid token of ours."""
         claims = self._decode(token)

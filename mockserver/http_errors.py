@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 
 from mockserver.errors import MockError, PortainerError, RancherError
+from mockserver.portainer import payload_checks
 from mockserver.validation import BodyError
 
 log = logging.getLogger("mockserver")
@@ -152,7 +153,8 @@ class ErrorTranslator:
                 "required": "MissingRequired",
             }.get(exc.reason, "InvalidFormat")
             return render(RancherError(422, code, field_name=exc.field))
-        return render(PortainerError(400, "Invalid request payload", exc.detail))
+        details = payload_checks.details(exc.operation_id, exc.violations)
+        return render(PortainerError(400, "Invalid request payload", details or exc.detail))
 
     def problem(self, request: ConnexionRequest, exc: ProblemException) -> ConnexionResponse:
         path = request.url.path

@@ -1,9 +1,11 @@
 """Request and response body validation, plugged into Connexion.
 
 Request bodies: invalid JSON (including bytes that are not UTF-8) and schema violations raise
-`BodyError`, which each API family turns into its own error. Schemas are compiled with
-jsonschema-rs once per operation: Connexion builds a validator object per request, so the
-compiled schemas live in a `SchemaCache` shared by every request of one app.
+`BodyError`, carrying every violation, which each API family turns into its own error
+(Portainer's words for them: portainer/payload_checks.py). A `DeferPolicy` may leave some
+violations to the handler, for checks the real product makes after a lookup. Schemas are
+compiled with jsonschema-rs once per operation: Connexion builds a validator object per request,
+so the compiled schemas live in a `SchemaCache` shared by every request of one app.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import re
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 import jsonschema_rs
@@ -27,14 +30,37 @@ from connexion.validators import (
 )
 
 
+@dataclass(frozen=True)
+class Violation:
+    """One way a body breaks its schema: the keyword that failed and the field it is about
+    (for `required`, the missing field itself)."""
+
+    reason: str  # the JSON-schema keyword, e.g. "maxLength"
+    path: tuple[str, ...]  # ("Env", "0", "name"); () for the body itself
+
+
 class BodyError(Exception):
     """A request body that is not JSON, or that breaks the contract's schema."""
 
-    def __init__(self, reason: str, detail: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        detail: str,
+        field: str | None = None,
+        operation_id: str | None = None,
+        violations: tuple[Violation, ...] = (),
+    ) -> None:
         super().__init__(detail)
         self.reason = reason  # "json" or the JSON-schema keyword that failed, e.g. "maxLength"
         self.detail = detail
         self.field = field
+        self.operation_id = operation_id  # the contract's operation, when known
+        self.violations = violations  # every violation, in the validator's order
+
+
+# Decides whether a violation is left for the operation's handler to answer (a check the real
+# product makes later than its payload validation): (operationId, violation) -> leave it.
+DeferPolicy = Callable[[str | None, Violation], bool]
 
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -144,11 +170,14 @@ def remember_encoded(encoded: bytes, data: Any) -> None:
     _ENCODED.set((encoded, data))
 
 
-def validator_classes() -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
-    """The (request body, response body, parameter) validator factories of one app."""
+def validator_classes(
+    defer: DeferPolicy | None = None,
+) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
+    """The (request body, response body, parameter) validator factories of one app; `defer`
+    names the violations a handler answers instead."""
     cache = SchemaCache()
     return (
-        functools.partial(ContractBodyValidator, cache=cache),
+        functools.partial(ContractBodyValidator, cache=cache, defer=defer),
         functools.partial(ContractResponseValidator, cache=cache),
         functools.partial(ContractParameterValidator, cache=ParameterCache()),
     )
@@ -274,24 +303,6 @@ def _first_error(validator: Any, instance: Any) -> Any:
     return next(iter(validator.iter_errors(instance)), None)
 
 
-_PROPERTY_NAMES: dict[int, tuple[dict[str, Any], dict[str, str]]] = {}
-
-
-def _property_names(schema: dict[str, Any]) -> dict[str, str]:
-    """casefolded name -> the contract's spelling, for the top-level properties of a body schema."""
-    hit = _PROPERTY_NAMES.get(id(schema))
-    if hit is not None and hit[0] is schema:
-        return hit[1]
-    target = schema
-    while "$ref" in target:
-        target = (
-            schema.get("components", {}).get("schemas", {}).get(target["$ref"].split("/")[-1], {})
-        )
-    names = {name.casefold(): name for name in target.get("properties", {})}
-    _PROPERTY_NAMES[id(schema)] = (schema, names)
-    return names
-
-
 def fold_keys(body: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     """Portainer's Go decoder matches JSON keys case-insensitively: `Username` fills `username`.
 
@@ -309,22 +320,117 @@ def fold_keys(body: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     return {renames.get(key, key): value for key, value in body.items()}
 
 
+_MERGED: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
+
+
+def _object_schema(schema: Any) -> dict[str, Any]:
+    """The schema itself, or the object branch of the contract's nullable reference."""
+    if not isinstance(schema, dict):
+        return {}
+    if "$ref" in schema and "components" in schema:  # a body schema Connexion left unresolved
+        name = schema["$ref"].split("/")[-1]
+        return _object_schema(schema["components"].get("schemas", {}).get(name, {}))
+    if "properties" not in schema and isinstance(schema.get("allOf"), list):
+        hit = _MERGED.get(id(schema))
+        if hit is None or hit[0] is not schema:
+            merged: dict[str, Any] = {}
+            for branch in schema["allOf"]:
+                merged.update(_object_schema(branch).get("properties", {}))
+            hit = (schema, {"properties": merged})
+            _MERGED[id(schema)] = hit  # the contract's schemas live as long as the app
+        return hit[1]
+    if "properties" not in schema and isinstance(schema.get("anyOf"), list):
+        for branch in schema["anyOf"]:
+            if isinstance(branch, dict) and ("properties" in branch or "items" in branch):
+                return branch
+    return schema
+
+
+_FOLDED_NAMES: dict[int, tuple[dict[str, Any], dict[str, str]]] = {}
+
+
+def _folded_names(properties: dict[str, Any]) -> dict[str, str]:
+    """casefolded name -> the contract's spelling, computed once per properties object."""
+    hit = _FOLDED_NAMES.get(id(properties))
+    if hit is None or hit[0] is not properties:
+        hit = (properties, {name.casefold(): name for name in properties})
+        _FOLDED_NAMES[id(properties)] = hit
+    return hit[1]
+
+
+def fold_keys_deep(value: Any, schema: Any) -> Any:
+    """`fold_keys` at every level the schema declares fields (`Env` entries written
+    `{"Name","Value"}`, nested settings), as Go's decoder does. `value` itself when nothing
+    needs renaming."""
+    schema = _object_schema(schema)
+    if isinstance(value, list):
+        items = schema.get("items")
+        if not isinstance(items, dict):
+            return value
+        folded = [fold_keys_deep(item, items) for item in value]
+        return value if all(a is b for a, b in zip(folded, value, strict=True)) else folded
+    if not isinstance(value, dict):
+        return value
+    properties = schema.get("properties")
+    out = value
+    if isinstance(properties, dict):
+        out = fold_keys(value, _folded_names(properties))
+        changed = {}
+        for key, item in out.items():
+            sub = properties.get(key)
+            if isinstance(sub, dict):
+                folded_item = fold_keys_deep(item, sub)
+                if folded_item is not item:
+                    changed[key] = folded_item
+        if changed:
+            out = {**out, **changed}
+    elif isinstance(schema.get("additionalProperties"), dict):
+        sub = schema["additionalProperties"]
+        changed = {}
+        for key, item in value.items():
+            folded_item = fold_keys_deep(item, sub)
+            if folded_item is not item:
+                changed[key] = folded_item
+        if changed:
+            out = {**value, **changed}
+    return out
+
+
+def _violation(error: Any) -> Violation:
+    kind = type(error.kind).__name__
+    reason = kind[:1].lower() + kind[1:]  # MaxLength -> maxLength, the schema keyword
+    path = tuple(str(p) for p in error.instance_path)
+    if reason == "required":
+        path = (*path, str(error.kind.property))
+    return Violation(reason, path)
+
+
 class ContractBodyValidator(JSONRequestBodyValidator):
     """JSON request bodies: parse leniently as UTF-8, validate with a compiled schema."""
 
-    def __init__(self, *args: Any, cache: SchemaCache | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        cache: SchemaCache | None = None,
+        defer: DeferPolicy | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._compiled = cache.get(self._schema) if cache is not None else _compile(self._schema)
+        self._defer = defer
+        self._operation_id: str | None = None
 
     async def _parse(self, stream: Any, scope: Any) -> Any:
         raw = b"".join([message async for message in stream])
         if not raw.strip():
             return None
         body, repaired = parse_json_body(raw)
+        routing = scope.get("extensions", {}).get("connexion_routing", {})
+        self._operation_id = routing.get("operation_id")
         if repaired:
             self.MUTABLE_VALIDATION = True  # hand the handler the repaired strings
         if isinstance(body, dict) and scope["path"].startswith("/api/"):
-            folded = fold_keys(body, _property_names(self._schema))
+            folded = fold_keys_deep(body, self._schema)
             if folded is not body:
                 self.MUTABLE_VALIDATION = True  # hand the handler the renamed keys
                 return folded
@@ -335,21 +441,29 @@ class ContractBodyValidator(JSONRequestBodyValidator):
             if self._nullable or not self._required:
                 return None
             raise BodyError("required", "EOF")
+        if self._compiled.is_valid(body):  # the common case, without building error objects
+            return None
         try:
-            error = _first_error(self._compiled, body)
+            found = [(error, _violation(error)) for error in self._compiled.iter_errors(body)]
         except ValueError:  # jsonschema-rs cannot describe a failure nested ~250 levels deep
             raise BodyError("type", "Request body does not match the contract") from None
-        if error is not None:
-            path = [str(p) for p in error.instance_path]
-            field = path[-1] if path else None
-            kind = type(error.kind).__name__
-            reason = kind[:1].lower() + kind[1:]  # MaxLength -> maxLength, the schema keyword
-            where = f" - '{'.'.join(path)}'" if path else ""
-            message = error.message
-            if any(_SECRET_FIELD.search(p) for p in path):  # never echo a password back
-                message = f"the value does not match the contract ({reason})"
-            raise BodyError(reason, f"{message}{where}", field)
-        return None
+        if self._defer is not None:
+            found = [(e, v) for e, v in found if not self._defer(self._operation_id, v)]
+        if not found:
+            return None  # every violation is one the handler answers
+        error, first = found[0]
+        path = [str(p) for p in error.instance_path]
+        where = f" - '{'.'.join(path)}'" if path else ""
+        message = error.message
+        if any(_SECRET_FIELD.search(p) for p in path):  # never echo a password back
+            message = f"the value does not match the contract ({first.reason})"
+        raise BodyError(
+            first.reason,
+            f"{message}{where}",
+            path[-1] if path else None,
+            self._operation_id,
+            tuple(v for _, v in found),
+        )
 
 
 class ContractResponseValidator(JSONResponseBodyValidator):

@@ -588,11 +588,26 @@ def test_settings_validation() -> None:
         "TemplatesURL": "http://",
         "UserSessionTimeout": "forever",
         "KubeconfigExpiry": "1d",
-        "SnapshotInterval": "5",
         "OAuthSettings": {"AuthStyle": 3},
     }
     for key, value in cases.items():
         assert error_of(validate, {key: value}).status_code == 400, key
+    validate({"SnapshotInterval": "5"})  # not Validate's: applying it fails later, with a 500
+
+
+def test_snapshot_interval_is_parsed_only_when_it_changes() -> None:
+    from mockserver.portainer.settings import check_snapshot_interval
+
+    check_snapshot_interval("5m", "5m")
+    check_snapshot_interval("soon", "soon")  # unchanged: never parsed
+    error = error_of(check_snapshot_interval, "soon", "5m")
+    assert (error.status_code, error.body()) == (
+        500,
+        {
+            "message": "Unable to update snapshot interval",
+            "details": 'Time: invalid duration "soon"',
+        },
+    )
 
 
 def test_url_check() -> None:
@@ -630,3 +645,46 @@ def test_fold_keys_renames_only_other_cases_of_declared_fields() -> None:
     assert fold_keys(body, names) == {"username": "a", "password": "b", "extra": 1}
     exact = {"username": "a", "Username": "b"}
     assert fold_keys(exact, names) is exact  # the exact spelling wins; nothing renamed
+
+
+def test_fold_keys_deep_follows_the_schema_into_lists_and_objects() -> None:
+    from mockserver.validation import fold_keys_deep
+
+    pair = {"type": "object", "properties": {"name": {}, "value": {}}}
+    schema = {
+        "type": "object",
+        "properties": {
+            "Env": {"type": "array", "nullable": True, "items": pair},
+            "Opts": {"anyOf": [pair, {"enum": [None]}]},
+            "Free": {"type": "object"},
+        },
+    }
+    body = {"env": [{"Name": "A", "VALUE": "1"}], "opts": {"NAME": "x"}, "Free": {"Name": 1}}
+    assert fold_keys_deep(body, schema) == {
+        "Env": [{"name": "A", "value": "1"}],
+        "Opts": {"name": "x"},
+        "Free": {"Name": 1},  # free-form: kept as sent
+    }
+    exact = {"Env": [{"name": "A", "value": "1"}], "Free": {"Name": 1}}
+    assert fold_keys_deep(exact, schema) is exact
+
+
+def test_payload_checks_answer_in_validate_order() -> None:
+    from mockserver.portainer.payload_checks import deferred, details
+    from mockserver.validation import Violation
+
+    name, content = Violation("minLength", ("Name",)), Violation("required", ("StackFileContent",))
+    op = "createSwarmStackFromString"
+    assert details(op, [content, name]) == "Invalid stack name"  # Validate checks the name first
+    assert details(op, [content]) == "Invalid stack file content"
+    assert details(op, [content, Violation("type", ("Env",))]) is None  # the decoder's error
+    assert details(op, [Violation("required", ("Env", "0", "name"))]) is None  # not Validate's
+    assert details("unknownOperation", [name]) is None
+    token = "createAccessToken"
+    assert details(token, [Violation("pattern", ("description",))]) == (
+        "Invalid description: cannot contain only whitespaces"
+    )
+    assert deferred(token, Violation("minLength", ("password",)))
+    assert not deferred(token, Violation("minLength", ("description",)))
+    assert not deferred(token, Violation("type", ("password",)))  # the decoder refuses it
+    assert not deferred("authenticateUser", Violation("minLength", ("password",)))

@@ -4,7 +4,8 @@ Portainer's bouncer wraps some routes in `AdminAccess` and some in its rate limi
 before the handler decodes the payload, so a standard user sending a malformed body to an
 administrators' route gets 403, and every attempt at a limited route counts, malformed or not.
 Connexion validates the body before the handler runs, so these checks sit between its security
-and validation layers. The contract marks the routes: `x-portainer-access: admin` (or `team-leader`) and
+and validation layers. So do the item lookups and permissions some routes make before decoding
+their body (PortainerBackend.check_before_body). The contract marks the routes: `x-portainer-access: admin` (or `team-leader`) and
 `x-portainer-rate-limited: true`.
 """
 
@@ -13,13 +14,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.auth import Identity
 from mockserver.journal import TOKEN_INFO_SLOT
 
-from . import errors, permissions
+from . import errors, payload, permissions
 from .context import Context
 
 ACCESS = "x-portainer-access"
@@ -62,9 +64,10 @@ class Bouncer:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             routing = scope.get("extensions", {}).get("connexion_routing", {})
-            guard = self.runtime.route_guards.get(routing.get("operation_id"))
+            operation_id = routing.get("operation_id")
+            guard = self.runtime.route_guards.get(operation_id)
+            token_info = scope.get("state", {}).get(TOKEN_INFO_SLOT) or {}
             if guard is not None:
-                token_info = scope.get("state", {}).get(TOKEN_INFO_SLOT) or {}
                 client = scope.get("client")
                 check(
                     guard,
@@ -72,7 +75,25 @@ class Bouncer:
                     client[0] if client else "unknown",
                     self.runtime.portainer.ctx,
                 )
+            if operation_id in self.runtime.portainer.checked_before_body:
+                self.runtime.portainer.check_before_body(
+                    operation_id,
+                    token_info.get("identity"),
+                    go_ints(scope.get("path_params") or {}),
+                    go_ints(dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))),
+                )
         await self.app(scope, receive, send)
+
+
+def go_ints(values: Mapping[str, Any]) -> dict[str, int | None]:
+    """Route or query values as Go's strconv.Atoi reads them; None for one it refuses."""
+    return {name: _go_int(value) for name, value in values.items()}
+
+
+def _go_int(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):  # a route converter's
+        return value if payload.INT64_MIN <= value <= payload.INT64_MAX else None
+    return int(value) if isinstance(value, str) and payload.is_go_int(value) else None
 
 
 def check(guard: RouteGuard, identity: Identity | None, address: str, ctx: Context) -> None:

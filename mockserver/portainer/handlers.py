@@ -42,11 +42,9 @@ async def authenticate_user(body: dict[str, Any]) -> Answer:
     rt = current()
     # Password hashing takes milliseconds of CPU: in a worker thread, not on the event loop
     # (mockserver/secrets.py: one hashing thread, with the request's context).
-    token = await secrets.off_loop(
-        rt.portainer.users.login, body.get("username", ""), body.get("password", "")
-    )
-    cookie = f"{COOKIE_NAME}={token}; Path=/; HttpOnly; SameSite=Strict"
-    return {"jwt": token}, 200, {"Set-Cookie": cookie}
+    users = rt.portainer.users
+    token = await secrets.off_loop(users.login, body.get("username", ""), body.get("password", ""))
+    return {"jwt": token}, 200, {"Set-Cookie": users.login_cookie(token)}
 
 
 async def logout() -> Answer:

@@ -41,3 +41,9 @@ def known_fields(value: Any, fields: Iterable[str]) -> Any:
 
 def is_int64_id(text: str) -> bool:
     return text.isdigit() and int(text) <= INT64_MAX
+
+
+def is_go_int(text: str) -> bool:
+    """Whether Go's strconv.Atoi parses `text`: an optional sign, ASCII digits, 64 bits."""
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    return digits.isascii() and digits.isdigit() and INT64_MIN <= int(text) <= INT64_MAX

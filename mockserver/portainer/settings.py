@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,6 +13,7 @@ from mockserver.durations import parse_go_duration
 from mockserver.spec import schema as spec_schema
 
 from . import errors, payload, views
+from . import payload_checks as words
 from .context import Context
 
 _HOST = re.compile(
@@ -50,10 +52,7 @@ def validate(body: dict[str, Any]) -> None:
     """Raise Portainer's 400 for the first invalid field of a settings update."""
     method = body.get("AuthenticationMethod")
     if method is not None and method not in (1, 2, 3):
-        raise errors.invalid_payload(
-            "Invalid authentication method value. Value must be one of: 1 (internal), "
-            "2 (LDAP/AD) or 3 (OAuth)"
-        )
+        raise errors.invalid_payload(words.AUTHENTICATION_METHOD)
     for key, label in (
         ("LogoURL", "logo URL"),
         ("TemplatesURL", "external templates URL"),
@@ -65,8 +64,7 @@ def validate(body: dict[str, Any]) -> None:
     for key, message in (
         ("UserSessionTimeout", "Invalid user session timeout"),
         ("KubeconfigExpiry", "Invalid Kubeconfig Expiry"),
-        ("SnapshotInterval", "Invalid snapshot interval"),
-    ):
+    ):  # SnapshotInterval is not checked here: applying it fails later (apply_snapshot_interval)
         value = body.get(key)
         if value is not None:
             try:
@@ -78,7 +76,35 @@ def validate(body: dict[str, Any]) -> None:
         raise errors.invalid_payload("Invalid EdgePortainerURL")
     oauth = body.get("OAuthSettings") or {}
     if oauth.get("AuthStyle") is not None and oauth["AuthStyle"] not in (0, 1, 2):
-        raise errors.invalid_payload("Invalid OAuth AuthStyle")
+        raise errors.invalid_payload(words.OAUTH_AUTH_STYLE)
+
+
+def normalised_helm_url(url: str) -> str:
+    """settings_update.go: the Helm repository URL is stored lowercased, without a trailing `/`.
+
+    Portainer also fetches `index.yaml` from a new non-default URL and refuses one it cannot
+    read (400); the mock never reaches the network and skips that probe (see the README).
+    """
+    url = url.lower()
+    return url[:-1] if url.endswith("/") else url
+
+
+def check_snapshot_interval(new: str, current: str) -> None:
+    """A changed SnapshotInterval is applied with Go's `time.ParseDuration`; a value it cannot
+    parse fails the whole update with Portainer's 500 (settings_update.go, SetSnapshotInterval)."""
+    if new == current:
+        return
+    try:
+        parse_go_duration(new)
+    except ValueError:
+        raise errors.server_error(
+            "Unable to update snapshot interval", f"time: invalid duration {go_quote(new)}"
+        ) from None
+
+
+def go_quote(text: str) -> str:
+    """Go's strconv.Quote for the text in an error: double quotes, printable Unicode kept."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 # The fields of the nested settings structs (api/portainer.go): the decoder keeps only these.
@@ -156,10 +182,14 @@ class SettingsRules:
         }
         payload.check_integers(body)
         validate(body)
+        if body.get("HelmRepositoryURL") is not None:
+            body["HelmRepositoryURL"] = normalised_helm_url(body["HelmRepositoryURL"])
         store = self.ctx.store
         with store.lock:
             settings = store.state.settings
             values = settings.values
+            if body.get("SnapshotInterval") is not None:
+                check_snapshot_interval(body["SnapshotInterval"], values["SnapshotInterval"])
             for key in updatable():
                 if key not in body or body[key] is None:
                     continue

@@ -13,6 +13,7 @@ from mockserver.auth import Identity
 from mockserver.state import TEAM_LEADER, TEAM_MEMBER, Team, TeamMembership
 
 from . import errors, permissions, views
+from . import payload_checks as words
 from .context import Context
 
 
@@ -60,7 +61,7 @@ class Teams:
     def create_team(self, name: str, leaders: list[int] | None = None) -> dict[str, Any]:
         """A new team, its leaders made members with role 1 (administrators only: the bouncer)."""
         if not name:
-            raise errors.invalid_payload("Invalid team name")
+            raise errors.invalid_payload(words.TEAM_NAME)
         store = self.ctx.store
         with store.lock:
             state = store.state

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import base64
 import os
+from email.utils import formatdate
 from typing import Any
 
 from mockserver import secrets
-from mockserver.auth import Identity
+from mockserver.auth import COOKIE_NAME, Identity
 from mockserver.state import ADMIN, STANDARD, AccessToken, User
 
 from . import errors, permissions, views
+from . import payload_checks as words
 from .context import Context
 
 INTERNAL, LDAP, OAUTH = 1, 2, 3  # Settings.AuthenticationMethod
 TOKEN_DESCRIPTION_MAX = 127  # Portainer refuses 128 runes and more
+GO_SPACE = "\t\n\v\f\r "  # [[:space:]] in Go's regexp: ASCII whitespace only
 
 
 def new_raw_token() -> str:
@@ -32,9 +35,9 @@ class Users:
     def login(self, username: str, password: str) -> str:
         """A JWT for valid credentials (the bouncer has counted the attempt: rate limiting)."""
         if not username:
-            raise errors.invalid_payload("Invalid username")
+            raise errors.invalid_payload(words.INVALID_USERNAME)
         if not password:
-            raise errors.invalid_payload("Invalid password")
+            raise errors.invalid_payload(words.INVALID_PASSWORD)
         state = self.ctx.store.state
         user = next(
             (u for u in state.users.values() if u.username.casefold() == username.casefold()), None
@@ -53,6 +56,14 @@ class Users:
         required = state.settings.values["InternalAuthSettings"]["RequiredPasswordLength"]
         weak = len(password.encode()) < required
         return self.ctx.authenticator.issue_jwt(user, force_change_password=weak)
+
+    def login_cookie(self, token: str) -> str:
+        """The `Set-Cookie` of a login (bouncer.go AddAuthCookie): the JWT, expiring with it."""
+        cookie = f"{COOKIE_NAME}={token}; Path=/"
+        expiry = self.ctx.authenticator.jwt_expiry(token)
+        if expiry is not None:
+            cookie += f"; Expires={formatdate(expiry, usegmt=True)}"  # Go's http.TimeFormat
+        return cookie + "; HttpOnly; SameSite=Strict"
 
     def logout(self, token: str | None) -> None:
         if token:
@@ -87,9 +98,9 @@ class Users:
     def init_admin(self, username: str, password: str) -> dict[str, Any]:
         """The first administrator (public route; refused once any administrator exists)."""
         if not username or " " in username:
-            raise errors.invalid_payload("Invalid username. Must not contain any whitespace")
+            raise errors.invalid_payload(words.USERNAME_WHITESPACE)
         if not password:
-            raise errors.invalid_payload("Invalid password")
+            raise errors.invalid_payload(words.INVALID_PASSWORD)
         store = self.ctx.store
         with store.lock:
             if self.admin_exists():
@@ -112,11 +123,9 @@ class Users:
     def create_user(self, username: str, password: str, role: int) -> dict[str, Any]:
         """A new user (administrators only: the bouncer sees to that)."""
         if not username or " " in username:  # only the space character, as Portainer
-            raise errors.invalid_payload("Invalid username. Must not contain any whitespace")
+            raise errors.invalid_payload(words.USERNAME_WHITESPACE)
         if role not in (ADMIN, STANDARD):
-            raise errors.invalid_payload(
-                "Invalid role value. Value must be one of: 1 (administrator) or 2 (regular user)"
-            )
+            raise errors.invalid_payload(words.INVALID_ROLE)
         store = self.ctx.store
         # Hashed before the lock is taken: other requests never wait for the hash.
         password_hash = secrets.hash_password(password)
@@ -151,16 +160,13 @@ class Users:
     def update_user(self, who: Identity, user_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         """`PUT /api/users/{id}`, in user_update.go's order: who may, the body, the role rule,
         the user, then username, password, theme, cache and role."""
-        if not permissions.may_update_user(who, user_id):
-            raise errors.forbidden("Permission denied to update user")
+        self.check_update_target(who, user_id)
         username = changes.get("Username") or ""
         if " " in username:
-            raise errors.invalid_payload("Invalid username. Must not contain any whitespace")
+            raise errors.invalid_payload(words.USERNAME_WHITESPACE)
         role = changes.get("Role") or 0
         if role not in (0, ADMIN, STANDARD):
-            raise errors.invalid_payload(
-                "Invalid role value. Value must be one of: 1 (administrator) or 2 (regular user)"
-            )
+            raise errors.invalid_payload(words.INVALID_ROLE)
         if role and not permissions.may_change_role(who):
             raise errors.forbidden(
                 "Permission denied to update user to administrator role", errors.RESOURCE_DENIED
@@ -207,14 +213,18 @@ class Users:
                 user.token_issue_at = store.now()
             return views.user_view(user)
 
+    def check_update_target(self, who: Identity, user_id: int) -> None:
+        """user_update.go, user_update_password.go: who may, before the body is decoded."""
+        if not permissions.may_update_user(who, user_id):
+            raise errors.forbidden("Permission denied to update user")
+
     def update_password(
         self, who: Identity, user_id: int, password: str, new_password: str
     ) -> None:
         """`PUT /api/users/{id}/passwd` (the bouncer has counted the attempt): the current
         password is checked for everyone, administrators included; JWTs issued before the change
         are refused from then on."""
-        if not permissions.may_update_user(who, user_id):
-            raise errors.forbidden("Permission denied to update user")
+        self.check_update_target(who, user_id)
         if not password:
             raise errors.invalid_payload("Invalid current password")
         if not new_password:
@@ -249,7 +259,8 @@ class Users:
     def delete_user(self, who: Identity, user_id: int) -> None:
         """Remove a user and their tokens (administrators only: the bouncer sees to that)."""
         if user_id == 1:
-            raise errors.forbidden("Cannot remove the initial admin account")
+            message = "Cannot remove the initial admin account"
+            raise errors.forbidden(message, message)  # user_delete.go: details repeat it
         if user_id == who.user_id:
             raise errors.forbidden(
                 "Cannot remove your own user account. Contact another administrator"
@@ -277,19 +288,19 @@ class Users:
     ) -> dict[str, Any]:
         """A new access token, shown raw this once (the bouncer has counted the attempt)."""
         if not description:
-            raise errors.invalid_payload("Invalid description: cannot be empty")
-        if not description.strip():
-            raise errors.invalid_payload("Invalid description: cannot contain only whitespaces")
-        if len(description) > TOKEN_DESCRIPTION_MAX:
-            raise errors.invalid_payload(
-                "Invalid description: cannot be longer than 128 characters"
-            )
+            raise errors.invalid_payload(words.DESCRIPTION_EMPTY)
+        if not description.strip(GO_SPACE):  # U+00A0 and other Unicode spaces are content
+            raise errors.invalid_payload(words.DESCRIPTION_WHITESPACE)
+        if len(description) > TOKEN_DESCRIPTION_MAX:  # runes: Python counts code points
+            raise errors.invalid_payload(words.DESCRIPTION_TOO_LONG)
+        # The password is checked after the permission and the user (a payload violation the
+        # validation layer leaves to this rule: payload_checks.DEFERRED).
         if not permissions.may_create_token(who, user_id):
             raise errors.forbidden("Permission denied to create user access token")
         owner = self.ctx.user(user_id)
         if self._uses_internal_auth(owner):
             if not password:
-                raise errors.invalid_payload("Invalid password: cannot be empty")
+                raise errors.invalid_payload(words.TOKEN_PASSWORD_EMPTY)
             if not secrets.check_password(password, owner.password_hash):
                 raise errors.forbidden(
                     "Current password doesn't match",

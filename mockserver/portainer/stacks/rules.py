@@ -23,6 +23,7 @@ from mockserver.state import (
 )
 
 from .. import errors, permissions, views
+from .. import payload_checks as words
 from ..context import Context
 from . import compose, git
 
@@ -271,11 +272,11 @@ class Stacks:
         content = payload.get("StackFileContent") or ""
         swarm_id = payload.get("SwarmID") or ""
         if not name:
-            raise errors.invalid_payload("Invalid stack name")
+            raise errors.invalid_payload(words.STACK_NAME)
         if swarm and not swarm_id:
-            raise errors.invalid_payload("Invalid Swarm ID")
+            raise errors.invalid_payload(words.SWARM_ID)
         if not content:
-            raise errors.invalid_payload("Invalid stack file content")
+            raise errors.invalid_payload(words.STACK_FILE)
         return self._create_from_content(
             who,
             env,
@@ -295,9 +296,9 @@ class Stacks:
         swarm_id = form.get("SwarmID") or ""
         content = form.get("file")
         if not name:
-            raise errors.invalid_payload("Invalid stack name")
+            raise errors.invalid_payload(words.STACK_NAME)
         if swarm and not swarm_id:
-            raise errors.invalid_payload("Invalid Swarm ID")
+            raise errors.invalid_payload(words.SWARM_ID)
         if not content:
             raise errors.invalid_payload(
                 "Invalid Compose file. Ensure that the Compose file is uploaded correctly"
@@ -357,13 +358,11 @@ class Stacks:
         use_auth = bool(payload.get("RepositoryAuthentication", False))
         password = payload.get("RepositoryPassword") or ""
         if not name:
-            raise errors.invalid_payload("Invalid stack name")
+            raise errors.invalid_payload(words.STACK_NAME)
         if swarm and not swarm_id:
-            raise errors.invalid_payload("Invalid Swarm ID")
+            raise errors.invalid_payload(words.SWARM_ID)
         if not _is_url(url):
-            raise errors.invalid_payload(
-                "Invalid repository URL. Must correspond to a valid URL format"
-            )
+            raise errors.invalid_payload(words.REPOSITORY_URL)
         if use_auth and not password:
             raise errors.invalid_payload(
                 "Invalid repository credentials. Password must be specified when authentication"
@@ -433,6 +432,32 @@ class Stacks:
         return found
 
     # -- item routes
+    # -- the checks Portainer makes before it decodes the body (bouncer.before_body)
+    def check_create_target(self, who: Identity, endpoint_id: int | None) -> None:
+        """Creates: the environment and the right to create stacks on it come first."""
+        if endpoint_id is not None:  # without one, the parameter's own 400 answers
+            self._creation_environment(who, endpoint_id)
+
+    def check_update_target(self, who: Identity, stack_id: int, endpoint_id: int | None) -> None:
+        """PUT /stacks/{id} (stack_update.go L63-117, the body at L172): the stack, then the
+        environment, its access, the resource control and stack management."""
+        with self.ctx.store.lock:
+            self.ctx.stack(stack_id)
+            if endpoint_id is not None:
+                self._editable(
+                    who, stack_id, endpoint_id, "Stack editing is disabled for non-admin users"
+                )
+
+    def check_redeploy_target(self, who: Identity, stack_id: int, endpoint_id: int | None) -> None:
+        """PUT /stacks/{id}/git/redeploy: the stack, its Git config and access, then the body."""
+        with self.ctx.store.lock:
+            stack = self.ctx.stack(stack_id)
+            if stack.git_config is None:
+                raise errors.bad_request("Stack is not created from git")
+            self._editable(
+                who, stack_id, endpoint_id, "Stack management is disabled for non-admin users"
+            )
+
     def get_stack(self, who: Identity, stack_id: int) -> dict[str, Any]:
         stack = self._accessible(who, stack_id)
         return views.stack_view(stack, self._control(stack))
@@ -453,7 +478,7 @@ class Stacks:
             )
             content = payload.get("StackFileContent") or ""
             if not content:
-                raise errors.invalid_payload("Invalid stack file content")
+                raise errors.invalid_payload(words.STACK_FILE)
             self._deploy(who, env, [content], stack.type == STACK_SWARM)
             stack.file_content = content
             stack.env = pairs(payload.get("Env"))
