@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -43,6 +44,21 @@ _SECURITY_FUNCS = {
     "jwt": ("x-bearerInfoFunc", "mockserver.portainer.handlers.jwt_info"),
     "RancherBasic": ("x-basicInfoFunc", "mockserver.rancher.handlers.basic_info"),
 }
+
+
+class _UnbracketedArrayNames(logging.Filter):
+    """Portainer reads its array filters by their bracketed names only (`types[]=1`) and
+    ignores `types=1`, as the mock does; Connexion would log such a name, which becomes the
+    same handler argument, as an error on every request."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Function argument '%s' (non-sanitized")
+
+
+def _quiet_unbracketed_array_names() -> None:
+    log = logging.getLogger("connexion.decorators.parameter")
+    if not any(isinstance(f, _UnbracketedArrayNames) for f in log.filters):
+        log.addFilter(_UnbracketedArrayNames())
 
 
 def snake_case(operation_id: str) -> str:
@@ -132,6 +148,7 @@ def create_app(config: MockConfig | None = None) -> MockMiddleware:
         "body": {**VALIDATOR_MAP["body"], "application/json": body_validator},
         "response": {**VALIDATOR_MAP["response"], "application/json": response_validator},
     }
+    _quiet_unbracketed_array_names()
     app = connexion.AsyncApp(__name__, jsonifier=_compact_json())
     hotpath.install(app)
     app.add_api(

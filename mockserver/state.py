@@ -36,6 +36,9 @@ class User:
     token_issue_at: int = 0
     theme_color: str = ""
     use_cache: bool = False  # Portainer's zero value on create
+    # Deprecated in Portainer, null until it recomputes every user's authorizations (when an
+    # environment with access policies is deleted); then {} in CE, where policies carry role 0.
+    endpoint_authorizations: dict[str, dict[str, bool]] | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -208,6 +211,17 @@ def default_settings() -> dict[str, Any]:
             "SSO": True,
             "LogoutURI": "",
             "AuthStyle": 0,
+        },
+        "openAMTConfiguration": {
+            "enabled": False,
+            "mpsServer": "",
+            "mpsUser": "",
+            "mpsPassword": "",
+            "mpsToken": "",
+            "certFileName": "",
+            "certFileContent": "",
+            "certFilePassword": "",
+            "domainName": "",
         },
         "FeatureFlagSettings": None,
         "SnapshotInterval": "5m",

@@ -425,10 +425,10 @@ def search_ignores_grants(app: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     def every_environment(who: Identity) -> list[Any]:
         return sorted(environments.ctx.store.state.environments.values(), key=lambda e: e.id)
 
-    def list_environments(who: Identity, start: Any, limit: Any, search: Any, name: Any) -> Any:
-        environments.visible = every_environment if search else visible
+    def list_environments(who: Identity, query: Any) -> Any:
+        environments.visible = every_environment if query.search else visible
         try:
-            return listing(who, start, limit, search, name)
+            return listing(who, query)
         finally:
             environments.visible = visible
 

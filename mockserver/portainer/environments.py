@@ -8,9 +8,10 @@ from typing import Any
 from mockserver.auth import Identity
 from mockserver.state import Environment
 
-from . import errors, payload, permissions, views
+from . import environment_filters, errors, payload, permissions, views
 from .context import Context
 from .docker.snapshots import environment_snapshots
+from .environment_filters import EnvironmentQuery
 
 SECURITY_SETTINGS = (
     "allowBindMountsForRegularUsers",
@@ -52,34 +53,26 @@ class Environments:
         return [e for e in envs if permissions.may_use_environment(who, e)]
 
     def list_environments(
-        self,
-        who: Identity,
-        start: int | None = None,
-        limit: int | None = None,
-        search: str | None = None,
-        name: str | None = None,
+        self, who: Identity, query: EnvironmentQuery = environment_filters.NO_QUERY
     ) -> tuple[list[dict[str, Any]], int, int]:
-        """A page of environments, the count after filtering and the count before it."""
-        envs = self.visible(who)
-        available = len(envs)
-        if search:
-            needle = search.casefold()
-            envs = [e for e in envs if needle in e.name.casefold() or needle in e.url.casefold()]
-        if name is not None:
-            envs = [e for e in envs if e.name == name]
-        total = len(envs)
-        first = max((start or 0) - 1, 0)
-        envs = envs[first:]
-        if limit:
-            envs = envs[:limit]
+        """A page of environments, the count after filtering and the count before it
+        (environment_filters.py has Portainer's query rules)."""
+        page, total, available = environment_filters.select(self.visible(who), query)
         # Portainer's FilterEndpoints blanks UserAccessPolicies (only) for standard users.
         hide = not permissions.is_admin(who)
-        snapshots = self._snapshots(envs)
-        page = [
-            views.environment_view(e, hide_user_policies=hide, snapshots=snapshots[e.id])
-            for e in envs
+        snapshots = self._snapshots(page)
+        # endpoint_list.go: an environment without its own check-in interval shows the settings'.
+        interval = int(self.ctx.store.state.settings.values["EdgeAgentCheckinInterval"])
+        views_ = [
+            views.environment_view(
+                e,
+                hide_user_policies=hide,
+                snapshots=snapshots[e.id],
+                edge_checkin_interval=interval,
+            )
+            for e in page
         ]
-        return page, total, available
+        return views_, total, available
 
     def get_environment(self, who: Identity, environment_id: int) -> dict[str, Any]:
         env = self.ctx.environment(environment_id)
@@ -189,7 +182,15 @@ class Environments:
 
     def delete_environment(self, environment_id: int) -> None:
         """`DELETE /api/endpoints/{id}` (administrators only). Its stacks stay, orphaned: only
-        `IncludeOrphanedStacks` lists them and only administrators may remove them."""
+        `IncludeOrphanedStacks` lists them and only administrators may remove them.
+
+        Deleting one with access policies makes Portainer recompute every user's deprecated
+        `EndpointAuthorizations`: an empty map in CE (policies carry role 0, no authorization).
+        """
+        state = self.ctx.store.state
         with self.ctx.store.lock:
-            self.ctx.environment(environment_id)
-            del self.ctx.store.state.environments[environment_id]
+            env = self.ctx.environment(environment_id)
+            del state.environments[environment_id]
+            if env.user_policies or env.team_policies:
+                for user in state.users.values():
+                    user.endpoint_authorizations = {}

@@ -12,7 +12,7 @@ from mockserver.auth import COOKIE_NAME
 from mockserver.journal import remember
 from mockserver.runtime import current, identity
 
-from . import errors
+from . import environment_filters, errors
 
 Answer = Any
 NO_CONTENT = (NoContent, 204)
@@ -194,13 +194,35 @@ async def list_environments(
     token_info: dict[str, Any],
     start: int | None = None,
     limit: int | None = None,
+    sort: str | None = None,
+    order: str | None = None,
     search: str | None = None,
     name: str | None = None,
+    types: list[int] | None = None,
+    group_ids: list[int] | None = None,
+    tag_ids: list[int] | None = None,
+    tags_partial_match: str | None = None,
+    endpoint_ids: list[int] | None = None,
+    exclude_ids: list[int] | None = None,
+    status: list[int] | None = None,
 ) -> Answer:
-    envs = current().portainer.environments
-    page, total, available = envs.list_environments(
-        identity(token_info), start, limit, search, name
+    query = environment_filters.query_from(
+        search=search,
+        name=name,
+        types=types,
+        group_ids=group_ids,
+        tag_ids=tag_ids,
+        tags_partial_match=tags_partial_match,
+        endpoint_ids=endpoint_ids,
+        exclude_ids=exclude_ids,
+        statuses=status,
+        sort=sort,
+        order=order,
+        start=start,
+        limit=limit,
     )
+    envs = current().portainer.environments
+    page, total, available = envs.list_environments(identity(token_info), query)
     return page, 200, {"X-Total-Count": str(total), "X-Total-Available": str(available)}
 
 

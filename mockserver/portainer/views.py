@@ -36,6 +36,10 @@ def user_view(user: User) -> dict[str, Any]:
         "TokenIssueAt": user.token_issue_at,
         "ThemeSettings": {"color": user.theme_color},
         "UseCache": user.use_cache,
+        # Deprecated fields Portainer CE 2.23 still sends (no json tag, no omitempty): null for
+        # users made through the API (only its LDAP and OAuth logins fill the first).
+        "PortainerAuthorizations": None,
+        "EndpointAuthorizations": _copy(user.endpoint_authorizations),
     }
 
 
@@ -95,11 +99,15 @@ def environment_view(
     env: Environment,
     hide_user_policies: bool = False,
     snapshots: list[dict[str, Any]] | None = None,
+    edge_checkin_interval: int = 0,
 ) -> dict[str, Any]:
-    """An environment; the list blanks `UserAccessPolicies` (only) for standard users.
+    """An environment; the list blanks `UserAccessPolicies` (only) for standard users and
+    passes the settings' check-in interval as `edge_checkin_interval`.
 
     `snapshots` is the Docker snapshot list (docker/views.py computes it from the stacks);
     the other fields below are what Portainer CE 2.23 always sends (api/portainer.go Endpoint).
+    `UserTrusted` is `omitempty` and only Edge environments are trusted, so the Docker and
+    agent environments the mock makes never carry it.
     """
     return {
         "Id": env.id,
@@ -115,10 +123,9 @@ def environment_view(
         "TeamAccessPolicies": _copy(env.team_policies),
         "SecuritySettings": dict(env.security),
         "TLSConfig": {"TLS": False, "TLSSkipVerify": False},
-        "EdgeCheckinInterval": 0,
+        "EdgeCheckinInterval": edge_checkin_interval,
         "Heartbeat": False,
         "LastCheckInDate": 0,
-        "UserTrusted": True,
         "Snapshots": snapshots if snapshots is not None else [],
         "Gpus": [],
         "AzureCredentials": {"ApplicationID": "", "TenantID": "", "AuthenticationKey": ""},
@@ -187,9 +194,19 @@ def stack_view(stack: Stack, control: ResourceControl | None) -> dict[str, Any]:
     }
 
 
+# Portainer's SupportedFeatureFlags (api/portainer.go); none is switched on (`--feat`).
+FEATURE_FLAGS = ("hsts", "csp")
+
+
 def settings_view(settings: Settings) -> dict[str, Any]:
-    """The full settings; the LDAP password and OAuth client secret are never included."""
-    return _copy(settings.values)
+    """The full settings as Portainer's hideFields leaves them: no LDAP password or OAuth
+    client secret, `KubeSecretKey` null, and `Edge.AsyncMode` left out when false."""
+    view = _copy(settings.values)
+    view["OAuthSettings"]["KubeSecretKey"] = None
+    edge = view.get("Edge")
+    if isinstance(edge, dict) and not edge.get("AsyncMode"):
+        edge.pop("AsyncMode", None)
+    return view
 
 
 def public_settings_view(settings: Settings) -> dict[str, Any]:
@@ -215,7 +232,7 @@ def public_settings_view(settings: Settings) -> dict[str, Any]:
         "RequiredPasswordLength": values["InternalAuthSettings"]["RequiredPasswordLength"],
         "GlobalDeploymentOptions": _copy(values["GlobalDeploymentOptions"]),
         "EnableEdgeComputeFeatures": values["EnableEdgeComputeFeatures"],
-        "Features": {k: bool(v) for k, v in (values.get("FeatureFlagSettings") or {}).items()},
+        "Features": dict.fromkeys(FEATURE_FLAGS, False),
         "EnableTelemetry": values["EnableTelemetry"],
         "KubeconfigExpiry": values["KubeconfigExpiry"],
         "TeamSync": team_sync,
@@ -227,4 +244,8 @@ def public_settings_view(settings: Settings) -> dict[str, Any]:
             "CommandInterval": edge.get("CommandInterval", 0),
             "CheckinInterval": values["EdgeAgentCheckinInterval"],
         },
+        "IsAMTEnabled": bool(
+            values["EnableEdgeComputeFeatures"] and values["openAMTConfiguration"]["enabled"]
+        ),
+        "IsDockerDesktopExtension": bool(values.get("IsDockerDesktopExtension", False)),
     }

@@ -38,6 +38,8 @@ from .listing import ENUM_MODIFIERS, ORDERED_MODIFIERS, STRING_MODIFIERS, Field,
 
 NAME_MAX = 255  # Credential.name column length
 DESCRIPTION_MAX = 1024  # Credential.description column length
+VALUE_MAX = 4096  # Credential.publicValue and secretValue column lengths
+NO_SECRET = ""  # the digest of a key made without a secret: no secret offered matches it
 IN_PROGRESS = "In Progress"
 
 
@@ -326,15 +328,17 @@ class RancherBackend:
         project: str | None,
         fields: Mapping[str, Any] | None = None,
         action: str | None = None,
-    ) -> tuple[RancherKey, str]:
+    ) -> tuple[RancherKey, str | None]:
         """A new key of the acting account, in state `registering`; returns it and its clear
-        secret. With the administrator account and no project, that is an account key.
+        secret (None for an administrator's key made without one). With the administrator
+        account and no project, that is an account key.
 
-        Only name and description are taken from `fields`, and `accountId` from an account key
-        (Cattle's admin role may write it: the key is made for that project or account; one that
-        does not exist is 422 InvalidReference); everything else is ignored. A POST carrying
-        `action` (even empty) asks for a collection action, and apiKey has none: 422
-        InvalidAction, after the project check and before the fields are validated.
+        Only name and description are taken from `fields`, plus what Cattle's admin role may
+        write, from an account key: `accountId` (the key is made for that project or account;
+        one that does not exist is 422 InvalidReference) and its own `publicValue` and
+        `secretValue` (`_chosen_pair`); everything else is ignored. A POST carrying `action`
+        (even empty) asks for a collection action, and apiKey has none: 422 InvalidAction,
+        after the project check and before the fields are validated.
         """
         fields = fields or {}
         with self.store.lock:
@@ -348,15 +352,19 @@ class RancherBackend:
                 _text(fields, "description", DESCRIPTION_MAX) if "description" in fields else None
             )
             state = self.store.state
-            taken = {k.public_value.upper() for k in state.rancher_keys.values()}
-            access, secret = new_key_pair()
-            while access in taken:
+            chosen = self._chosen_pair(caller, fields)
+            if chosen is not None:
+                access, secret = chosen
+            else:
+                taken = {k.public_value.upper() for k in state.rancher_keys.values()}
                 access, secret = new_key_pair()
+                while access in taken:
+                    access, secret = new_key_pair()
             key = RancherKey(
                 id=state.new_id("credential"),
                 account_id=account,
                 public_value=access,
-                secret_hash=secrets.secret_digest(secret),
+                secret_hash=NO_SECRET if secret is None else secrets.secret_digest(secret),
                 name=name,
                 description=description,
                 state="requested",
@@ -367,6 +375,24 @@ class RancherBackend:
             self.start(key, PROCESSES["create"].steps["requested"])
             state.rancher_keys[key.id] = key
             return dataclasses.replace(key), secret
+
+    def _chosen_pair(
+        self, caller: Caller, fields: Mapping[str, Any]
+    ) -> tuple[str, str | None] | None:
+        """The administrator's own `publicValue` and `secretValue` (which may be null), or None
+        to generate a pair: Cattle generates one only when no `publicValue` is given, and only
+        its admin role may write these fields (others' values are ignored). A `publicValue`
+        that a key not removed already has, in any letter case, is 422 NotUnique."""
+        if not caller.admin or fields.get("publicValue") is None:
+            return None
+        access = _text(fields, "publicValue", VALUE_MAX) or ""
+        secret = _text(fields, "secretValue", VALUE_MAX) if "secretValue" in fields else None
+        folded = access.upper()
+        for key in self.store.state.rancher_keys.values():
+            self.settle(key)
+            if key.state not in REMOVED_STATES and key.public_value.upper() == folded:
+                raise errors.not_unique("publicValue")
+        return access, secret
 
     def _account_reference(self, value: Any) -> str:
         """The account an `accountId` names: the administrator account or an environment."""

@@ -57,6 +57,11 @@ def action_not_available() -> RancherError:
     return RancherError(422, "ActionNotAvailable", field_name="action")
 
 
+def not_unique(field: str) -> RancherError:
+    """A value another object already has where the schema wants it unique (a publicValue)."""
+    return RancherError(422, "NotUnique", field_name=field)
+
+
 def max_length_exceeded(field: str) -> RancherError:
     return RancherError(422, "MaxLengthExceeded", field_name=field)
 
