@@ -17,7 +17,7 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.auth import Identity
-from mockserver.journal import TOKEN_INFO_SLOT
+from mockserver.journal import OPERATION_SLOT, TOKEN_INFO_SLOT
 
 from . import errors, permissions
 from .context import Context
@@ -62,7 +62,10 @@ class Bouncer:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             routing = scope.get("extensions", {}).get("connexion_routing", {})
-            guard = self.runtime.route_guards.get(routing.get("operation_id"))
+            operation = routing.get("operation_id")
+            # Connexion routes a copy of the scope; its state is shared (answers.py reads this).
+            scope.get("state", {})[OPERATION_SLOT] = operation
+            guard = self.runtime.route_guards.get(operation)
             if guard is not None:
                 token_info = scope.get("state", {}).get(TOKEN_INFO_SLOT) or {}
                 client = scope.get("client")
