@@ -23,7 +23,6 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.datastructures import Headers
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -208,7 +207,7 @@ class CachedReads:
     def _authenticate(self, scope: Scope, caller: Hashable) -> dict[str, Any] | None:
         """The request's credential checked again: the token_info the security function would
         give, or None when it is refused or stands for another caller than `caller`."""
-        headers = Headers(scope=scope)
+        headers = _request_headers(scope)
         try:
             if isinstance(caller, rancher_auth.Caller):
                 pair = _basic_credentials(headers.get("authorization"))
@@ -222,6 +221,14 @@ class CachedReads:
         except MockError:
             return None
         return {"sub": who.user_id, "identity": who} if who == caller else None
+
+
+def _request_headers(scope: Scope) -> dict[str, str]:
+    """The request's headers by (lower-case) name, the first of each name as Starlette gives it."""
+    found: dict[str, str] = {}
+    for name, value in scope["headers"]:
+        found.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+    return found
 
 
 def _caller(token_info: Any) -> Hashable | None:
