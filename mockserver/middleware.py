@@ -197,6 +197,7 @@ class MockMiddleware:
         self.runtime = runtime
         # Repeated reads answered from bytes, inside every per-request layer (answers.py).
         self.reads = CachedReads(app, runtime)
+        self._csrf_app = CsrfGuard(self.reads)
         self._rancher_app = RancherWire(self.reads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -263,7 +264,7 @@ class MockMiddleware:
             app = self._rancher_app  # body before auth, charset on answers (rancher/wire.py)
         else:
             if self.runtime.config.csrf:
-                app = CsrfGuard(app)  # Portainer's CSRF layer wraps every route
+                app = self._csrf_app  # Portainer's CSRF layer wraps every route
             self._normalise_portainer(scope)
             rerouted = deprecated_stack_route(scope)
             if rerouted is not None:
