@@ -159,6 +159,8 @@ def bounded_query(
 ) -> tuple[dict[str, str | list[str]], bool]:
     """The query as `redact_query` gives it, bounded: at most `limit` parameters (None: all),
     names and values cut to QUERY_TEXT_KEPT characters; and whether anything was cut."""
+    if not raw:
+        return {}, False  # most requests: nothing to parse
     text = raw.decode("latin-1") if isinstance(raw, bytes) else raw
     query: dict[str, str | list[str]] = {}
     cut = False
