@@ -160,3 +160,13 @@ def test_each_contract_is_checked_once_and_a_broken_one_every_time(monkeypatch) 
         with pytest.raises(InvalidSpecification):
             Specification.from_dict(broken)
     assert checked[2:] == ["broken", "broken"]
+
+
+def test_answers_without_a_schema_share_one_compiled_check() -> None:
+    from mockserver.validation import SchemaCache
+
+    cache = SchemaCache()
+    first = cache.entry({})  # Connexion passes a new empty schema for each 204
+    again = cache.entry({})
+    assert first[0] is again[0]
+    assert len(cache._compiled) == 1  # nothing kept per request
