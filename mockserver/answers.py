@@ -175,8 +175,8 @@ class CachedReads:
         await self._compute(key, scope, receive, send)
 
     async def _compute(self, key: Hashable, scope: Scope, receive: Receive, send: Send) -> None:
-        """The full path; its answer is kept when it may be reused."""
-        generation = self.runtime.store.generation
+        """The full path; its answer is kept when it may be reused: the state did not change
+        between authentication (which may stamp a token's lastUsed) and the answer."""
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -193,7 +193,7 @@ class CachedReads:
         if start is None or start["status"] != 200:
             return
         state = scope["state"]
-        operation = state.get(OPERATION_SLOT)
+        operation, generation = state.get(OPERATION_SLOT) or (None, None)
         if operation not in CACHEABLE or self.runtime.store.generation != generation:
             return
         caller = _caller(state.get(TOKEN_INFO_SLOT))

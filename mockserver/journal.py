@@ -28,7 +28,8 @@ CUT = "...[cut]"
 _ENTRY_OVERHEAD = 400  # bytes an entry takes besides its path and query (a fair estimate)
 # Where the security functions leave the token_info of the request (in `scope["state"]`).
 TOKEN_INFO_SLOT = "mock.token_info"
-# Where the bouncer leaves the operationId Connexion routed the request to.
+# Where the bouncer leaves the operationId Connexion routed the request to, with the state's
+# generation after authentication (which may stamp a token's lastUsed).
 OPERATION_SLOT = "mock.operation"
 
 _SECRET_NAME = re.compile(

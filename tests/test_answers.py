@@ -180,6 +180,15 @@ def test_a_tokens_last_use_is_shown_as_without_the_cache(
     assert now + 61 in [t["lastUsed"] for t in again]
 
 
+def test_the_first_read_with_a_token_is_kept_though_it_stamps_last_used(
+    client: TestClient, app: Any, admin_key: str
+) -> None:
+    generation = app.runtime.store.generation
+    assert client.get("/api/stacks", headers=key(admin_key)).status_code == 200
+    assert app.runtime.store.generation != generation  # lastUsed was stamped: a change
+    assert kept(app) == 1  # made after that change, so kept
+
+
 def test_a_token_deleted_no_longer_reads(client: TestClient) -> None:
     jwt = login(client, "alice", "alice-password")
     made = client.post(

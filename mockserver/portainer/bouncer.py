@@ -63,8 +63,9 @@ class Bouncer:
         if scope["type"] == "http":
             routing = scope.get("extensions", {}).get("connexion_routing", {})
             operation = routing.get("operation_id")
-            # Connexion routes a copy of the scope; its state is shared (answers.py reads this).
-            scope.get("state", {})[OPERATION_SLOT] = operation
+            # Connexion routes a copy of the scope; its state is shared (answers.py reads both:
+            # the operation, and the state's generation once the caller is authenticated).
+            scope.get("state", {})[OPERATION_SLOT] = (operation, self.runtime.store.generation)
             guard = self.runtime.route_guards.get(operation)
             if guard is not None:
                 token_info = scope.get("state", {}).get(TOKEN_INFO_SLOT) or {}
