@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver.errors import MockError
 from mockserver.journal import OPERATION_SLOT, TOKEN_INFO_SLOT
 from mockserver.rancher import auth as rancher_auth
+from mockserver.rancher.backend import Caller as RancherCaller
 from mockserver.rancher.links import VERSION_SCOPE_KEY
 
 # Operations whose 200 depends only on the request and the state (no clock, no randomness).
@@ -62,7 +63,7 @@ RANCHER_CACHEABLE = frozenset(
 CACHEABLE = PORTAINER_CACHEABLE | RANCHER_CACHEABLE
 
 MAX_ENTRIES = 4096
-MAX_BYTES = 128 * 1024 * 1024  # a 100,000-stack list is ~55 MB
+MAX_BYTES = 64 * 1024 * 1024  # a 100,000-stack list is ~55 MB
 
 
 @dataclass(frozen=True)
@@ -167,8 +168,9 @@ class CachedReads:
             # authenticating may change the state (a token's lastUsed): then the answer may too
             if token_info is not None and store.generation == generation:
                 scope["state"][TOKEN_INFO_SLOT] = token_info
+                headers = list(kept.headers)  # a layer outside may not change the kept list
                 await send(
-                    {"type": "http.response.start", "status": kept.status, "headers": kept.headers}
+                    {"type": "http.response.start", "status": kept.status, "headers": headers}
                 )
                 await send({"type": "http.response.body", "body": kept.body})
                 return
@@ -209,7 +211,7 @@ class CachedReads:
         give, or None when it is refused or stands for another caller than `caller`."""
         headers = _request_headers(scope)
         try:
-            if isinstance(caller, rancher_auth.Caller):
+            if isinstance(caller, RancherCaller):
                 pair = _basic_credentials(headers.get("authorization"))
                 if pair is None:
                     return None
