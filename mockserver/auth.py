@@ -142,8 +142,9 @@ class Authenticator:
 
     # -- access tokens
     def identity_from_api_key(self, raw: str) -> Identity:
-        token = self.store.token_by_digest(secrets.token_digest(raw))
-        if token is None or not secrets.same(token.digest, secrets.token_digest(raw)):
+        digest = secrets.token_digest(raw)
+        token = self.store.token_by_digest(digest)
+        if token is None or not secrets.same(token.digest, digest):
             raise invalid_token()
         user = self.store.state.users.get(token.user_id)
         if user is None:

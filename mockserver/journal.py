@@ -28,6 +28,9 @@ CUT = "...[cut]"
 _ENTRY_OVERHEAD = 400  # bytes an entry takes besides its path and query (a fair estimate)
 # Where the security functions leave the token_info of the request (in `scope["state"]`).
 TOKEN_INFO_SLOT = "mock.token_info"
+# Where the bouncer leaves the operationId Connexion routed the request to, with the state's
+# generation after authentication (which may stamp a token's lastUsed).
+OPERATION_SLOT = "mock.operation"
 
 _SECRET_NAME = re.compile(
     r"pass|secret|token|key|auth|jwt|session|signature|credential|cookie", re.IGNORECASE
@@ -157,6 +160,8 @@ def bounded_query(
 ) -> tuple[dict[str, str | list[str]], bool]:
     """The query as `redact_query` gives it, bounded: at most `limit` parameters (None: all),
     names and values cut to QUERY_TEXT_KEPT characters; and whether anything was cut."""
+    if not raw:
+        return {}, False  # most requests: nothing to parse
     text = raw.decode("latin-1") if isinstance(raw, bytes) else raw
     query: dict[str, str | list[str]] = {}
     cut = False

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import http_errors, limits, traffic
+from mockserver.answers import CachedReads
 from mockserver.auth import COOKIE_NAME
 from mockserver.errors import MockError, PortainerError, RancherError
 from mockserver.portainer.csrf import CsrfGuard
@@ -194,7 +195,10 @@ class MockMiddleware:
     def __init__(self, app: ASGIApp, runtime: Any) -> None:
         self.app = app
         self.runtime = runtime
-        self._rancher_app = RancherWire(app)
+        # Repeated reads answered from bytes, inside every per-request layer (answers.py).
+        self.reads = CachedReads(app, runtime)
+        self._csrf_app = CsrfGuard(self.reads)
+        self._rancher_app = RancherWire(self.reads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -254,13 +258,13 @@ class MockMiddleware:
         if control is not None and path.startswith(control.prefix):
             await control(scope, receive, send)
             return
-        app = self.app
+        app: ASGIApp = self.reads
         if path.startswith(RANCHER_PREFIX) or _is_v1(path):
             self._normalise_rancher(scope)
             app = self._rancher_app  # body before auth, charset on answers (rancher/wire.py)
         else:
             if self.runtime.config.csrf:
-                app = CsrfGuard(app)  # Portainer's CSRF layer wraps every route
+                app = self._csrf_app  # Portainer's CSRF layer wraps every route
             self._normalise_portainer(scope)
             rerouted = deprecated_stack_route(scope)
             if rerouted is not None:

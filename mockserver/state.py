@@ -2,6 +2,12 @@
 
 Plain dataclasses guarded by one re-entrant lock. Every change goes through a backend that holds
 `store.lock`, so concurrent requests never lose or corrupt a record and ids stay unique.
+
+Taking `store.lock` is how the state changes, so it is also where the state's generation moves:
+`store.generation` grows when the lock is taken and again when it is let go, and answers computed
+from the state are reusable only while it stays the same (mockserver/answers.py). A read that
+needs the lock without changing anything takes `store.reading`; whatever it does change after
+all (a Rancher key that settles) calls `store.touch()`.
 """
 
 from __future__ import annotations
@@ -294,13 +300,33 @@ class State:
         return value
 
 
+class _ChangeLock:
+    """The store's lock for changes: the generation moves on entry and on exit, so an answer
+    computed while a change was under way (in another thread) is never taken as current."""
+
+    def __init__(self, store: Store, lock: threading.RLock) -> None:
+        self._store = store
+        self._lock = lock
+
+    def __enter__(self) -> _ChangeLock:
+        self._lock.acquire()
+        self._store.touch()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._store.touch()
+        self._lock.release()
+
+
 class Store:
     """Holds the live state, the seeded state to reset to, the lock and the clock."""
 
     def __init__(self, seeded: State, clock: Callable[[], float] = time.time) -> None:
         self._seeded = seeded
         self.state = copy.deepcopy(seeded)
-        self.lock = threading.RLock()
+        self.generation = 0  # moves on every change of the state (see the module's docstring)
+        self.reading = threading.RLock()  # the lock itself, for reads that change nothing
+        self.lock = _ChangeLock(self, self.reading)
         self.clock = clock
         self._token_index: dict[str, int] = {}
         self._reindex()
@@ -308,6 +334,10 @@ class Store:
     def now(self) -> int:
         """Current time in unix seconds."""
         return int(self.clock())
+
+    def touch(self) -> None:
+        """Record a change of the state: answers computed before it are stale."""
+        self.generation += 1
 
     def reset(self) -> None:
         """Go back to the seeded state."""

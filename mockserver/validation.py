@@ -124,6 +124,9 @@ def _has_ref(schema: Any) -> bool:
     return False
 
 
+_NO_SCHEMA: dict[str, Any] = {}
+
+
 class SchemaCache:
     """Compiled validators of one app, keyed by the schema object Connexion passes.
 
@@ -140,6 +143,10 @@ class SchemaCache:
 
     def entry(self, schema: dict[str, Any]) -> tuple[Any, bool]:
         """(compiled validator, whether the encoder's own objects may be checked for it)."""
+        if not schema:
+            # An answer the contract gives no schema (a 204): Connexion passes a new `{}` each
+            # time, which would be compiled, and kept, once per request.
+            schema = _NO_SCHEMA
         hit = self._compiled.get(id(schema))
         if hit is None or hit[0] is not schema:
             hit = (schema, _compile(schema), not _has_number(schema))

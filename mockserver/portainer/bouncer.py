@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.auth import Identity
-from mockserver.journal import TOKEN_INFO_SLOT
+from mockserver.journal import OPERATION_SLOT, TOKEN_INFO_SLOT
 
 from . import errors, payload, permissions
 from .context import Context
@@ -65,6 +65,9 @@ class Bouncer:
         if scope["type"] == "http":
             routing = scope.get("extensions", {}).get("connexion_routing", {})
             operation_id = routing.get("operation_id")
+            # Connexion routes a copy of the scope; its state is shared (answers.py reads both:
+            # the operation, and the state's generation once the caller is authenticated).
+            scope.get("state", {})[OPERATION_SLOT] = (operation_id, self.runtime.store.generation)
             guard = self.runtime.route_guards.get(operation_id)
             token_info = scope.get("state", {}).get(TOKEN_INFO_SLOT) or {}
             if guard is not None:

@@ -69,7 +69,8 @@ class CsrfGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         cookies = _cookies(scope)
-        reason = refusal(scope["method"], cookies, _headers(scope))
+        safe = scope["method"] in SAFE_METHODS  # refusal() needs no headers for these
+        reason = None if safe else refusal(scope["method"], cookies, _headers(scope))
         if reason is not None:
             body = f"Forbidden - {reason}\n".encode()
             await send(

@@ -23,7 +23,7 @@ ENFORCE_HEADER = "x-enforce-authentication"
 def authenticate(backend: RancherBackend, access_key: str, secret_key: str) -> Caller:
     """The caller a key pair stands for, or 401."""
     offered = secrets.secret_digest(secret_key)
-    with backend.store.lock:
+    with backend.store.reading:  # a read; settle() records a change
         state = backend.store.state
         found = None
         for key in state.rancher_keys.values():

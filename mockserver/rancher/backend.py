@@ -235,9 +235,14 @@ class RancherBackend:
             return
         if key.settles_at is not None and self.now_ms() < key.settles_at:
             return
+        self.store.touch()  # a read that changes the state (the caller holds the lock)
         key.state, key.settles_to, key.settles_at = key.settles_to, None, None
         if key.state in REMOVED_STATES and key.removed is None:
             key.removed = self.now_ms()
+
+    def settled(self) -> bool:
+        """True when no key has a state change pending (one the clock or a read would make)."""
+        return all(key.settles_to is None for key in self.store.state.rancher_keys.values())
 
     @property
     def admin_account(self) -> str:
@@ -284,7 +289,7 @@ class RancherBackend:
     # -- projects
     def list_projects(self, caller: Caller, params: Iterable[tuple[str, str]]) -> Page:
         request = listing.parse_request(params, PROJECT_FIELDS)
-        with self.store.lock:
+        with self.store.reading:  # a read; settle() records a change
             environments = list(self.store.state.environments.values())
             if not caller.admin:
                 environments = [e for e in environments if e.id == caller.environment_id]
@@ -300,7 +305,7 @@ class RancherBackend:
             raise errors.not_found()
         if not caller.admin and environment_id != caller.environment_id:
             raise errors.forbidden()
-        with self.store.lock:
+        with self.store.reading:  # a read; settle() records a change
             environment = self.store.state.environments.get(environment_id)
             if environment is None:
                 raise errors.not_found()
@@ -311,7 +316,7 @@ class RancherBackend:
         self, caller: Caller, project: str | None, params: Iterable[tuple[str, str]]
     ) -> Page:
         request = listing.parse_request(params, KEY_FIELDS)
-        with self.store.lock:
+        with self.store.reading:  # a read; settle() records a change
             account = self.acting_account(caller, project)
             keys = [k for k in self.store.state.rancher_keys.values() if self._sees(account, k)]
             for key in keys:
@@ -404,7 +409,7 @@ class RancherBackend:
         return project_id(reference)
 
     def get_key(self, caller: Caller, project: str | None, key: str) -> RancherKey:
-        with self.store.lock:
+        with self.store.reading:  # a read; settle() records a change
             account = self.acting_account(caller, project)
             return dataclasses.replace(self._key(account, key))
 
