@@ -36,7 +36,7 @@ spec-check: install
 	fi
 
 unit: install
-	$(BIN)/pytest -q -n 2 tests examples
+	$(BIN)/pytest -q -n 2 --dist loadgroup --no-loadscope-reorder tests examples
 
 # The quick checks (lint, contract, docs) run beside the tests: they mostly wait on npx and disk,
 # and each target's output is printed whole when it ends.

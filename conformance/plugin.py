@@ -180,6 +180,16 @@ def _note_cleanup(request: pytest.FixtureRequest, family: str, failures: list[st
 
 
 # ---------------------------------------------------------------- the report
+@pytest.hookimpl(tryfirst=True)
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+    """Ctrl-C or SIGTERM can land between two instructions of a frame that Python then reports
+    with no line number; pytest's rendering of the traceback fails on it (a TypeError, exit code
+    1 instead of 2). Such frames are left out of the traceback shown."""
+    excinfo.traceback = excinfo.traceback.filter(
+        lambda entry: entry._rawentry.tb_lineno is not None
+    )
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield

@@ -11,6 +11,37 @@ from mockserver.app import create_app
 from mockserver.config import MockConfig
 from mockserver.runtime import Runtime
 
+# Scheduling for `make test` (pytest -n 2 --dist loadgroup --no-loadscope-reorder): the modules
+# that cost the most start first, so that the two workers end together instead of one waiting
+# on a long test collected last. Modules whose module-scoped fixture is expensive (a venv with
+# the package installed, generated clients, a browser) run whole on one worker, built once.
+HEAVIEST_FIRST = (
+    "test_conformance_mock.py",
+    "test_installed_package.py",
+    "test_schemathesis_portainer.py",
+    "test_conformance_proofs.py",
+    "test_generated_client.py",
+    "test_schemathesis_rancher.py",
+    "test_conformance_interrupted.py",
+    "test_conformance_modes.py",
+    "test_inspector_browser.py",
+    "test_lazy_contract.py",
+    "test_mock_server.py",
+)
+ONE_WORKER = {"test_installed_package.py", "test_generated_client.py", "test_inspector_browser.py"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return HEAVIEST_FIRST.index(name) if name in HEAVIEST_FIRST else len(HEAVIEST_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their order
+    for item in items:
+        if item.path.name in ONE_WORKER:
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
+
 
 @pytest.fixture
 def config() -> MockConfig:

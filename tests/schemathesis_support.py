@@ -21,9 +21,12 @@ HYPOTHESIS_SETTINGS = hypothesis.settings(
 )
 
 
-def contract_config() -> schemathesis.config.SchemathesisConfig:
+def contract_config(coverage: bool = True) -> schemathesis.config.SchemathesisConfig:
     """Schema-valid input may still be refused for the contract's declared business rules
-    (a password shorter than the settings ask, DELETE of an active Rancher key, ...)."""
+    (a password shorter than the settings ask, DELETE of an active Rancher key, ...).
+
+    `coverage=False` leaves out the coverage phase (its boundary and negative cases do not
+    depend on who asks: one run per operation with it is enough)."""
     operations = [
         {
             "include-operation-id": operation_id,
@@ -39,4 +42,5 @@ def contract_config() -> schemathesis.config.SchemathesisConfig:
         }
         for operation_id, statuses in business_rule_statuses().items()
     ]
-    return schemathesis.config.SchemathesisConfig.from_dict({"operations": operations})
+    phases = {} if coverage else {"phases": {"coverage": {"enabled": False}}}
+    return schemathesis.config.SchemathesisConfig.from_dict({"operations": operations, **phases})
