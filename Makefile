@@ -10,6 +10,12 @@ PORT ?= 9000
 SEED ?= 42
 SCENARIO ?= fixtures/default.yaml
 
+# Python writes its bytecode caches (and pytest its rewritten modules) even where the environment
+# says not to (Python's Docker images set PYTHONDONTWRITEBYTECODE=1): `make test` starts dozens of
+# Python processes, and without the caches each one compiles every module again (pytest's
+# collection alone takes 9 s instead of 4).
+unexport PYTHONDONTWRITEBYTECODE
+
 .PHONY: install run test lint spec-check docs docs-serve unit clients bench soak clean
 
 install: $(STAMP)

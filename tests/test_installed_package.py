@@ -270,7 +270,7 @@ def test_installed_conformance_passes_against_the_installed_mock(
         "--max-examples",
         "2",
         "--phases",
-        "examples,fuzzing",
+        "examples",
         "--login-rate",
         "0",
         "-q",
