@@ -7,6 +7,7 @@ adds its options and stays silent.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
     _pacer = Pacer(target.login_rate)
     JOURNAL.secrets = target.secrets()
     config.stash[_results_key] = Results()
+    _check_operations_pattern()
 
 
 def _wanted_rules() -> set[str]:
@@ -70,6 +72,16 @@ def _wanted_rules() -> set[str]:
             f"--rule: no such rule {', '.join(sorted(unknown))} (see the rule catalogue)"
         )
     return wanted
+
+
+def _check_operations_pattern() -> None:
+    """--operations must be a regular expression; a typo is a usage error, not an empty run."""
+    pattern = settings.current().operations
+    if pattern:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise pytest.UsageError(f"--operations: not a regular expression: {exc}") from None
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

@@ -113,6 +113,12 @@ OPTIONS: tuple[Option, ...] = (
         "check only these rules: catalogue ids, comma-separated (e.g. PTR-AUTH-1,RCH-KEY-6); "
         "to re-run what failed",
     ),
+    Option(
+        "--operations",
+        "in the Schemathesis rules (SCH-*), check only the contract's operations whose "
+        "'METHOD /path' matches this regular expression (e.g. '^PUT /api/stacks/'); to re-run "
+        "what failed on one route",
+    ),
 )
 
 
@@ -149,6 +155,7 @@ class Target:
     report_json: str | None = None
     report_html: str | None = None
     rule: str | None = None
+    operations: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -120,3 +120,26 @@ def test_rule_option_refuses_an_unknown_rule(tmp_path: Path) -> None:
     run = run_suite(["--base-url", "http://127.0.0.1:9", "--rule", "PTR-NOPE-1"], tmp_path)
     assert run.code == 4  # pytest's usage error
     assert "--rule: no such rule PTR-NOPE-1" in run.output
+
+
+def test_operations_option_checks_only_the_operations_matched(tmp_path: Path) -> None:
+    """`--operations REGEX` narrows the Schemathesis rules to the matching `METHOD /path`; a family
+    with no match is skipped with the reason, and a bad expression is a usage error."""
+    run = run_suite(
+        [
+            "--operations",
+            "^GET /api/status$",
+            "--rule",
+            "SCH-PTR-1,SCH-RCH-1",
+            "--max-examples",
+            "2",
+        ],
+        tmp_path,
+    )
+    assert run.code == 0, run.output[-4000:]
+    assert run.outcome("SCH-PTR-1") == "passed", run.output[-3000:]
+    assert run.outcome("SCH-RCH-1") == "skipped"
+    assert "--operations matches no Rancher operation" in run.output
+    assert re.search(r"\b1 passed, 1 skipped\b", run.output), run.output[-2000:]  # one operation
+    bad = run_suite(["--base-url", "http://127.0.0.1:9", "--operations", "(GET"], tmp_path)
+    assert bad.code == 4 and "--operations: not a regular expression" in bad.output
