@@ -251,6 +251,11 @@ class ErrorTranslator:
     def _method_not_allowed(self, request: ConnexionRequest) -> ConnexionResponse:
         path = request.url.path
         methods = self.allowed.for_path(path) or []
+        if request.method in methods and not is_rancher(path):
+            # The contract serves this method here, but its route's numeric id did not parse
+            # (another method of the path takes any text): Portainer's 400, as for a 404 above.
+            refusal = self.runtime.authenticator.refusal(request.headers, request.cookies)
+            return render(refusal or bad_route_variable(path))
         headers = {"Allow": ", ".join(methods)}
         if is_rancher(path):
             return render(RancherError(405), headers)

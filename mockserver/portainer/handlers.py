@@ -351,9 +351,13 @@ async def update_stack(
 
 
 async def delete_stack(
-    token_info: dict[str, Any], id_: int, endpoint_id: int | None = None
+    token_info: dict[str, Any],
+    id_: str,
+    endpoint_id: int | None = None,
+    external: str | None = None,
 ) -> Answer:
-    current().portainer.stacks.delete_stack(identity(token_info), id_, endpoint_id)
+    stacks = current().portainer.stacks
+    stacks.delete_stack(identity(token_info), id_, endpoint_id, external == "true")
     return NO_CONTENT
 
 
