@@ -229,3 +229,74 @@ def test_row_39_git_settings_and_redeploy_move_the_stack(
     assert redeploy.json()["EndpointId"] == 2
     assert projects(client, admin_key, 2)["moved"] == {"running"}
     assert "moved" not in projects(client, admin_key, 1)
+
+
+# -- Rancher
+KEYS = "/v2-beta/projects/1a2/apikeys"
+
+
+def rancher_pair(runtime: Runtime) -> tuple[str, str]:
+    """The seeded environment key of `production` (project 1a2)."""
+    seeded = runtime.seeded.rancher_keys[0]
+    return seeded.access_key, seeded.secret_key
+
+
+def rancher_error(response: Any, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert (body["type"], body["status"], body["code"]) == ("error", status, code)
+    return body
+
+
+# -- row 59: Cattle converts a non-string name or description to text
+def test_row_59_non_string_name_and_description_are_converted(
+    client: TestClient, runtime: Runtime
+) -> None:
+    pair = rancher_pair(runtime)
+    created = client.post(KEYS, auth=pair, json={"name": 123, "description": True})
+    assert created.status_code == 201, created.text
+    assert (created.json()["name"], created.json()["description"]) == ("123", "true")
+    url = f"{KEYS}/{created.json()['id']}"
+    for sent, stored in (
+        (1.5, "1.5"),
+        (1e7, "1.0E7"),
+        (False, "false"),
+        ({"a": 1, "b": [2, "x"], "c": None}, "{a=1, b=[2, x], c=null}"),
+        (["first", "second"], "first"),
+        ([7], "7"),
+        ("text", "text"),
+    ):
+        reply = client.put(url, auth=pair, json={"name": sent})
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["name"] == stored
+        assert client.get(url, auth=pair).json()["name"] == stored
+    assert client.put(url, auth=pair, json={"name": None}).json()["name"] is None
+
+
+def test_row_59_what_cattle_cannot_convert_or_is_too_long(
+    client: TestClient, runtime: Runtime
+) -> None:
+    pair = rancher_pair(runtime)
+    empty = client.post(KEYS, auth=pair, json={"name": []})
+    assert rancher_error(empty, 422, "InvalidFormat")["fieldName"] == "name"
+    # The length limit applies to the converted text.
+    long_number = client.post(KEYS, auth=pair, json={"description": 10**1024})
+    assert rancher_error(long_number, 422, "MaxLengthExceeded")["fieldName"] == "description"
+    assert client.post(KEYS, auth=pair, json={"description": 10**1023}).status_code == 201
+
+
+# -- row 64: Cattle authenticates before it routes
+def test_row_64_unauthenticated_wrong_method_is_401(client: TestClient, runtime: Runtime) -> None:
+    reply = client.delete(KEYS)
+    rancher_error(reply, 401, "Unauthorized")
+    assert reply.headers["www-authenticate"].startswith("Basic realm=")
+    wrong_secret = client.delete(KEYS, auth=(rancher_pair(runtime)[0], "wrong"))
+    rancher_error(wrong_secret, 401, "Unauthorized")
+    rancher_error(client.get("/v2-beta/nothing-here"), 401, "Unauthorized")
+
+
+def test_row_64_authenticated_wrong_method_stays_405(client: TestClient, runtime: Runtime) -> None:
+    reply = client.delete(KEYS, auth=rancher_pair(runtime))
+    rancher_error(reply, 405, "Method not allowed")
+    assert reply.headers["allow"] == "GET, POST"
+    rancher_error(client.get("/v2-beta/nothing-here", auth=rancher_pair(runtime)), 404, "Not Found")
