@@ -9,6 +9,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from mockserver.runtime import Runtime
+from tests.conftest import login
 
 REPO = "https://git.example.com/acme/web-stack"  # seeded in fixtures/default.yaml
 NOT_A_MANAGER = (
@@ -52,6 +53,47 @@ def stack_named(runtime: Runtime, **wanted: Any) -> Any:
         for s in sorted(runtime.store.state.stacks.values(), key=lambda s: s.id)
         if all(getattr(s, k) == v for k, v in wanted.items())
     )
+
+
+# -- row 10: logout clears the cookie as Go's http.SetCookie writes RemoveAuthCookie's cookie
+def test_row_10_logout_cookie_expires_at_the_epoch(client: TestClient) -> None:
+    jwt = login(client, "alice", "alice-password")
+    reply = client.post("/api/auth/logout", headers={"Authorization": f"Bearer {jwt}"})
+    assert reply.status_code == 204
+    assert reply.headers["set-cookie"] == (
+        "portainer_api_key=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly;"
+        " SameSite=Strict"
+    )
+
+
+# -- row 21: an unknown access token id (404 is the mock's documented difference; the details
+# are Portainer's datastore error)
+def test_row_21_unknown_token_details_are_the_datastore_error(
+    client: TestClient, alice_key: str
+) -> None:
+    reply = client.delete("/api/users/2/tokens/999", headers=key(alice_key))
+    assert answer(reply) == (
+        404,
+        error(
+            "API Key not found", "Object not found inside the database (bucket=api_key, key=999)"
+        ),
+    )
+
+
+# -- row 34: `filters` decoded as Go decodes it into stackListOperationFilters
+def test_row_34_filters_null_and_keys_in_any_case(
+    client: TestClient, runtime: Runtime, admin_key: str
+) -> None:
+    every = client.get("/api/stacks", headers=key(admin_key)).json()
+    assert client.get("/api/stacks?filters=null", headers=key(admin_key)).json() == every
+    lower = client.get(
+        "/api/stacks", params={"filters": '{"endpointid":1}'}, headers=key(admin_key)
+    ).json()
+    assert lower and {s["EndpointId"] for s in lower} == {1}
+    assert {s["Type"] for s in lower} == {2}
+    bad = client.get("/api/stacks", params={"filters": "{bad"}, headers=key(admin_key))
+    assert bad.status_code == 400
+    assert bad.json()["message"] == "Invalid query parameter: filters"
 
 
 # -- row 44: DELETE /api/stacks/{id}?external=true deletes a stack Portainer did not deploy

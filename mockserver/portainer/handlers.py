@@ -37,6 +37,9 @@ def jwt_info(token: str, required_scopes: Any = None, request: Any = None) -> di
     return remember(request, {"sub": who.user_id, "identity": who})
 
 
+COOKIE_EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
+
+
 # -- auth and status
 async def authenticate_user(body: dict[str, Any]) -> Answer:
     rt = current()
@@ -49,7 +52,9 @@ async def authenticate_user(body: dict[str, Any]) -> Answer:
 
 async def logout() -> Answer:
     current().portainer.users.logout(_bearer())
-    clear = f"{COOKIE_NAME}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"
+    # RemoveAuthCookie (bouncer.go): Expires time.Unix(0, 0) and MaxAge -1, which Go's
+    # http.SetCookie writes as `Expires=<epoch>; Max-Age=0`.
+    clear = f"{COOKIE_NAME}=; Path=/; Expires={COOKIE_EPOCH}; Max-Age=0; HttpOnly; SameSite=Strict"
     return NoContent, 204, {"Set-Cookie": clear}
 
 

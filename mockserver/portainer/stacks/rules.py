@@ -54,10 +54,17 @@ def parse_filters(raw: str | None) -> dict[str, Any]:
         filters = json.loads(raw)
     except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
         raise errors.bad_request("Invalid query parameter: filters", str(exc)) from None
+    if filters is None:  # Go decodes `null` into the filters struct as nothing at all
+        return {}
     if not isinstance(filters, dict):
         raise errors.bad_request(
             "Invalid query parameter: filters", "Filters must be a JSON object"
         )
+    # Go's decoder matches the struct's field names in any letter case (an exact match first).
+    for name in ("EndpointID", "SwarmID", "IncludeOrphanedStacks"):
+        if name not in filters:
+            for key in [k for k in filters if k.casefold() == name.casefold()]:
+                filters[name] = filters[key]
     endpoint = filters.get("EndpointID")
     if endpoint is not None and (isinstance(endpoint, bool) or not isinstance(endpoint, int)):
         raise errors.bad_request(
