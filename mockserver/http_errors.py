@@ -23,6 +23,7 @@ from starlette.formparsers import MultiPartException
 
 from mockserver.errors import MockError, PortainerError, RancherError
 from mockserver.portainer import payload_checks
+from mockserver.rancher import auth as rancher_auth
 from mockserver.validation import BodyError
 
 log = logging.getLogger("mockserver")
@@ -202,7 +203,7 @@ class ErrorTranslator:
             return self._method_not_allowed(request)
         if exc.status_code == 404:
             if is_rancher(path):
-                return render(RancherError(404))
+                return render(self._challenge(request, self._rancher_refusal(request, 404)))
             if self.allowed.for_path(path) is not None:
                 # A known route whose numeric id did not parse: Portainer answers 400, once the
                 # request has authenticated (every route with an id needs a credential).
@@ -251,10 +252,25 @@ class ErrorTranslator:
     def _method_not_allowed(self, request: ConnexionRequest) -> ConnexionResponse:
         path = request.url.path
         methods = self.allowed.for_path(path) or []
+        if request.method in methods and not is_rancher(path):
+            # The contract serves this method here, but its route's numeric id did not parse
+            # (another method of the path takes any text): Portainer's 400, as for a 404 above.
+            refusal = self.runtime.authenticator.refusal(request.headers, request.cookies)
+            return render(refusal or bad_route_variable(path))
         headers = {"Allow": ", ".join(methods)}
         if is_rancher(path):
-            return render(RancherError(405), headers)
+            refused = self._rancher_refusal(request, 405)
+            if refused.status_code != 405:
+                return render(self._challenge(request, refused))
+            return render(refused, headers)
         return render(PortainerError(405, "Method Not Allowed", "Method Not Allowed"), headers)
+
+    def _rancher_refusal(self, request: ConnexionRequest, status: int) -> RancherError:
+        """Cattle authenticates before it routes: a request it would refuse gets 401 first."""
+        refusal = rancher_auth.refusal(
+            self.runtime.rancher, request.headers, self.runtime.config.rancher_access_control
+        )
+        return refusal or RancherError(status)
 
     def _unauthenticated(self, request: ConnexionRequest) -> MockError:
         """A request Connexion found without a usable credential."""

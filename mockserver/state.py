@@ -143,10 +143,18 @@ class Stack:
     resource_control_id: int | None = None
     # The Git password a repository stack was deployed with, as a digest only (never shown).
     git_password_digest: str | None = None
+    # Where its containers run when a start named another environment than `endpoint_id`
+    # (Portainer starts it there and keeps the record's environment); None: its own.
+    deployed_on: int | None = None
 
     @property
     def project_path(self) -> str:
         return f"/data/compose/{self.id}"
+
+    @property
+    def runs_on(self) -> int:
+        """The environment whose Docker holds the stack's containers and services."""
+        return self.endpoint_id if self.deployed_on is None else self.deployed_on
 
 
 @dataclass

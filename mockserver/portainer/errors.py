@@ -59,10 +59,12 @@ def stack_not_found() -> PortainerError:
     )
 
 
-def token_not_found() -> PortainerError:
-    # Portainer answers 500 "API Key not found" here; we answer 404 (see the README).
+def token_not_found(key_id: int) -> PortainerError:
+    """Portainer answers 500 "API Key not found" here; the mock answers 404 (see the README),
+    with Portainer's details: the datastore's error, which names its bucket and key
+    (api/database/boltdb/db.go GetObject)."""
     return PortainerError(
-        404, "API Key not found", "Unable to find an api-key with the specified identifier"
+        404, "API Key not found", f"{NOT_FOUND_DETAILS} (bucket=api_key, key={key_id})"
     )
 
 

@@ -37,6 +37,9 @@ def jwt_info(token: str, required_scopes: Any = None, request: Any = None) -> di
     return remember(request, {"sub": who.user_id, "identity": who})
 
 
+COOKIE_EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
+
+
 # -- auth and status
 async def authenticate_user(body: dict[str, Any]) -> Answer:
     rt = current()
@@ -49,7 +52,9 @@ async def authenticate_user(body: dict[str, Any]) -> Answer:
 
 async def logout() -> Answer:
     current().portainer.users.logout(_bearer())
-    clear = f"{COOKIE_NAME}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"
+    # RemoveAuthCookie (bouncer.go): Expires time.Unix(0, 0) and MaxAge -1, which Go's
+    # http.SetCookie writes as `Expires=<epoch>; Max-Age=0`.
+    clear = f"{COOKIE_NAME}=; Path=/; Expires={COOKIE_EPOCH}; Max-Age=0; HttpOnly; SameSite=Strict"
     return NoContent, 204, {"Set-Cookie": clear}
 
 
@@ -351,9 +356,13 @@ async def update_stack(
 
 
 async def delete_stack(
-    token_info: dict[str, Any], id_: int, endpoint_id: int | None = None
+    token_info: dict[str, Any],
+    id_: str,
+    endpoint_id: int | None = None,
+    external: str | None = None,
 ) -> Answer:
-    current().portainer.stacks.delete_stack(identity(token_info), id_, endpoint_id)
+    stacks = current().portainer.stacks
+    stacks.delete_stack(identity(token_info), id_, endpoint_id, external == "true")
     return NO_CONTENT
 
 

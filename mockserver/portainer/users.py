@@ -328,7 +328,7 @@ class Users:
             self.ctx.user(user_id)
             token = store.state.tokens.get(key_id)
             if token is None:
-                raise errors.token_not_found()
+                raise errors.token_not_found(key_id)
             if token.user_id != user_id:
                 raise errors.forbidden("Permission denied to remove api-key")
             store.remove_token(key_id)

@@ -8,10 +8,13 @@ is compared as a hash, in constant time, and never logged or stored.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from typing import Any
 
 from mockserver import secrets
+from mockserver.errors import RancherError
 
 from . import errors
 from .backend import Caller, RancherBackend, anonymous_admin, parse_id
@@ -66,3 +69,34 @@ def caller_of(
     if headers.get(ENFORCE_HEADER, "").lower() == "true":
         raise errors.unauthorized()
     return anonymous_admin(backend.admin_account)
+
+
+def basic_pair(authorization: str | None) -> tuple[str, str] | None:
+    """The access and secret key of an `Authorization: Basic` header, or None."""
+    scheme, _, encoded = (authorization or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    access, sep, secret = decoded.partition(":")
+    return (access, secret) if sep else None
+
+
+def refusal(
+    backend: RancherBackend, headers: Mapping[str, str], access_control: bool
+) -> RancherError | None:
+    """What Cattle's authentication, which runs before its routing and validation, answers a
+    request the mock could not route (wrong method, unknown path); None when it passes."""
+    pair = basic_pair(headers.get("authorization"))
+    if pair is not None:
+        try:
+            authenticate(backend, *pair)
+            return None
+        except RancherError as error:
+            if access_control:
+                return error
+    if access_control or headers.get(ENFORCE_HEADER, "").lower() == "true":
+        return errors.unauthorized()
+    return None

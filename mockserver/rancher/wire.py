@@ -10,6 +10,8 @@ outer middleware puts around the app for Rancher paths.
   backend, never `MaxLengthExceeded` or the like. Connexion validates the body before the
   handler runs, so the wrapper hands the app an empty body for such a request (once the body
   parsed as JSON: malformed JSON still answers 400 first).
+* Cattle converts a non-string `name` or `description` to text (convert.py) before it checks
+  the field's length; the wrapper rewrites the body so, and Connexion validates the text.
 * Rancher labels every JSON answer `application/json; charset=utf-8`. Connexion's response
   validation accepts only the contract's bare `application/json`, so the wrapper adds the charset
   after the app has answered.
@@ -27,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver.errors import RancherError
 from mockserver.validation import BodyError, parse_json_body
 
-from . import errors
+from . import convert, errors
 from .links import VERSION, VERSION_SCOPE_KEY, schemas_url
 
 CONTENT_TYPE = b"application/json; charset=utf-8"
@@ -62,6 +64,8 @@ class RancherWire:
             return
         if _collection_action(scope):
             raw, scope = b"", _without_body(scope)
+        elif _takes_fields(scope):
+            raw, scope = _converted(raw, scope)
         pending: list[Message] = [{"type": "http.request", "body": raw, "more_body": False}]
         pending += other
 
@@ -87,6 +91,35 @@ def _collection_action(scope: Scope) -> bool:
         return False
     query = scope.get("query_string", b"").decode("latin-1")
     return any(name == "action" for name, _ in parse_qsl(query, keep_blank_values=True))
+
+
+def _takes_fields(scope: Scope) -> bool:
+    """A PUT, or a POST without `action`: Cattle validates the body's fields."""
+    if scope["method"] == "PUT":
+        return True
+    query = scope.get("query_string", b"").decode("latin-1")
+    return not any(name == "action" for name, _ in parse_qsl(query, keep_blank_values=True))
+
+
+def _converted(raw: bytes, scope: Scope) -> tuple[bytes, Scope]:
+    """The body with `name` and `description` as Cattle converts them; one it cannot convert
+    becomes `[]`, which the contract refuses as Cattle does (422 InvalidFormat)."""
+    if not raw.strip():
+        return raw, scope
+    body, _ = parse_json_body(raw)
+    if not isinstance(body, dict) or not any(
+        not isinstance(body.get(f), (str, type(None))) for f in convert.STRING_FIELDS
+    ):
+        return raw, scope
+    for field in convert.STRING_FIELDS:
+        if field in body:
+            try:
+                body[field] = convert.cattle_text(body[field])
+            except convert.NotConvertible:
+                body[field] = []
+    new = json.dumps(body, separators=(",", ":")).encode()
+    headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
+    return new, {**scope, "headers": [*headers, (b"content-length", str(len(new)).encode())]}
 
 
 def _without_body(scope: Scope) -> Scope:

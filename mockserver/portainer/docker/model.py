@@ -1,8 +1,8 @@
 """Each environment's Docker engine, derived on read from the stacks deployed on it.
 
 Nothing here is kept in step by the stack operations: every read computes the engine from the
-store's stacks (their compose file, type, status and environment). A compose stack's services are
-containers named `<stack>-<service>-<n>` with Compose's labels, running while the stack is active
+store's stacks (their compose file, type, status and the environment they run on, `runs_on`). A
+compose stack's services are containers named `<stack>-<service>-<n>` with Compose's labels, running while the stack is active
 and exited once it is stopped; a swarm stack on a swarm environment is services, tasks and one
 container per task while it is active (Portainer's stop removes a swarm stack). Only what the proxy
 itself changes (a container started, stopped or restarted) is stored, in
@@ -347,7 +347,7 @@ def build(state: State, env: Environment, now: int, stacks: list[Stack] | None =
             )
         )
     if stacks is None:
-        stacks = [s for s in state.stacks.values() if s.endpoint_id == env.id]
+        stacks = [s for s in state.stacks.values() if s.runs_on == env.id]
     for stack in sorted(stacks, key=lambda s: s.id):
         if stack.type == STACK_COMPOSE:
             _compose_stack(engine, state, stack)

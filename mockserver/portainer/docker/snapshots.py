@@ -23,8 +23,8 @@ def environment_snapshots(
     envs = list(envs)
     by_env: dict[int, list[Stack]] = {e.id: [] for e in envs}
     for stack in state.stacks.values():
-        if stack.endpoint_id in by_env:
-            by_env[stack.endpoint_id].append(stack)
+        if stack.runs_on in by_env:
+            by_env[stack.runs_on].append(stack)
     found: dict[int, list[dict[str, Any]]] = {}
     for env in envs:
         if env.type not in DOCKER_TYPES:

@@ -12,6 +12,7 @@ from typing import Any
 from mockserver import secrets
 from mockserver.auth import Identity
 from mockserver.state import (
+    RESOURCE_CONTROL_STACK,
     STACK_ACTIVE,
     STACK_COMPOSE,
     STACK_INACTIVE,
@@ -22,9 +23,10 @@ from mockserver.state import (
     Stack,
 )
 
-from .. import errors, permissions, views
+from .. import errors, payload, permissions, views
 from .. import payload_checks as words
 from ..context import Context
+from ..docker.errors import not_a_swarm_manager
 from . import compose, git
 
 _NOT_NAME = re.compile(r"[^-_a-z0-9]")
@@ -34,6 +36,9 @@ DEFAULT_COMPOSE_FILE = "docker-compose.yml"
 UPDATE_ENV_NOT_FOUND = "Unable to find the environment associated to the stack inside the database"
 DELETE_ENV_NOT_FOUND = "Unable to find the endpoint associated to the stack inside the database"
 START_ENV_NOT_FOUND = "Unable to find an endpoint with the specified identifier inside the database"
+EXTERNAL_NAME_TAKEN = (
+    "A stack with this name exists inside the database. Cannot use external delete method"
+)
 
 
 def normalise_name(name: str) -> str:
@@ -49,10 +54,17 @@ def parse_filters(raw: str | None) -> dict[str, Any]:
         filters = json.loads(raw)
     except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
         raise errors.bad_request("Invalid query parameter: filters", str(exc)) from None
+    if filters is None:  # Go decodes `null` into the filters struct as nothing at all
+        return {}
     if not isinstance(filters, dict):
         raise errors.bad_request(
             "Invalid query parameter: filters", "Filters must be a JSON object"
         )
+    # Go's decoder matches the struct's field names in any letter case (an exact match first).
+    for name in ("EndpointID", "SwarmID", "IncludeOrphanedStacks"):
+        if name not in filters:
+            for key in [k for k in filters if k.casefold() == name.casefold()]:
+                filters[name] = filters[key]
     endpoint = filters.get("EndpointID")
     if endpoint is not None and (isinstance(endpoint, bool) or not isinstance(endpoint, int)):
         raise errors.bad_request(
@@ -151,14 +163,24 @@ class Stacks:
         if not permissions.resource_control_grants(who, self._control(stack)):
             raise errors.resource_denied()
 
+    def _control_on(self, stack: Stack, endpoint_id: int) -> ResourceControl | None:
+        """The control Portainer finds for the stack on an environment: by `<env>_<name>`, so a
+        stack moved to another environment is governed by that environment's control, if any."""
+        if endpoint_id == stack.endpoint_id:
+            return self._control(stack)
+        wanted = f"{endpoint_id}_{stack.name}"
+        for control in self.ctx.store.state.resource_controls.values():
+            if control.type == RESOURCE_CONTROL_STACK and control.resource_id == wanted:
+                return control
+        return None
+
     @staticmethod
-    def _same_environment(stack: Stack, endpoint_id: int) -> None:
-        """The mock refuses an endpointId other than the stack's (Portainer moves the stack)."""
-        if endpoint_id != stack.endpoint_id:
-            raise errors.bad_request(
-                "Invalid query parameter: endpointId",
-                f"Stack {stack.id} is not deployed on environment {endpoint_id}",
-            )
+    def _move(stack: Stack, env: Environment, control: ResourceControl | None) -> None:
+        """Update, Git update and redeploy rewrite the stack's environment to the endpointId
+        given (stack_update.go L95-97): the stack now belongs to `env`, under its control."""
+        if env.id != stack.endpoint_id:
+            stack.endpoint_id = env.id
+            stack.resource_control_id = control.id if control is not None else None
 
     def _environment(self, endpoint_id: int, not_found: str) -> Environment:
         env = self.ctx.store.state.environments.get(endpoint_id)
@@ -168,18 +190,20 @@ class Stacks:
 
     def _editable(
         self, who: Identity, stack_id: int, endpoint_id: int | None, disabled: str
-    ) -> tuple[Stack, Environment]:
-        """Update, Git update and redeploy (stack_update.go order): stack, environment,
-        environment access, resource control, then stack management."""
+    ) -> tuple[Stack, Environment, ResourceControl | None]:
+        """Update, Git update and redeploy (stack_update.go order): stack, environment (the one
+        named, which the stack moves to on success), environment access, the resource control
+        found there, then stack management."""
         stack = self.ctx.stack(stack_id)
         env = self._environment(endpoint_id or 0, UPDATE_ENV_NOT_FOUND)
         if not permissions.may_use_environment(who, env):
             raise errors.environment_denied()
-        self._same_environment(stack, env.id)
-        self._check_control(who, stack)
+        control = self._control_on(stack, env.id)
+        if not permissions.resource_control_grants(who, control):
+            raise errors.resource_denied()
         if not permissions.may_manage_stacks_in(who, env):
             raise errors.management_disabled(disabled)
-        return stack, env
+        return stack, env, control
 
     def _deploy(self, who: Identity, env: Environment, files: list[str], swarm: bool) -> None:
         """Portainer's deployment of these compose files, or its 500."""
@@ -473,13 +497,15 @@ class Stacks:
         a failed deployment changes nothing. `Prune` goes to the deployment only."""
         store = self.ctx.store
         with store.lock:
-            stack, env = self._editable(
+            stack, env, control = self._editable(
                 who, stack_id, endpoint_id, "Stack editing is disabled for non-admin users"
             )
             content = payload.get("StackFileContent") or ""
             if not content:
                 raise errors.invalid_payload(words.STACK_FILE)
             self._deploy(who, env, [content], stack.type == STACK_SWARM)
+            self._move(stack, env, control)
+            stack.deployed_on = None
             stack.file_content = content
             stack.env = pairs(payload.get("Env"))
             stack.update_date = store.now()
@@ -492,10 +518,18 @@ class Stacks:
                 stack.from_app_template = True
             return views.stack_view(stack, None)
 
-    def delete_stack(self, who: Identity, stack_id: int, endpoint_id: int | None) -> None:
-        """stack_delete.go: `endpointId` is optional; without it, or naming another
-        environment, the stack counts as orphaned (standard users 403, administrators remove it
-        through the named environment, which for a missing one is environment 0: 404)."""
+    def delete_stack(
+        self, who: Identity, raw_id: int | str, endpoint_id: int | None, external: bool = False
+    ) -> None:
+        """stack_delete.go: with `external=true` the id is the name of a stack Portainer did not
+        deploy (delete_external_stack). Otherwise `endpointId` is optional; without it, or naming
+        another environment, the stack counts as orphaned (standard users 403, administrators
+        remove it through the named environment, which for a missing one is environment 0:
+        404)."""
+        if external:
+            self.delete_external_stack(who, str(raw_id), endpoint_id)
+            return
+        stack_id = raw_id if isinstance(raw_id, int) else _stack_id(raw_id)
         store = self.ctx.store
         with store.lock:
             stack = self.ctx.stack(stack_id)
@@ -514,6 +548,31 @@ class Stacks:
             if stack.resource_control_id is not None:
                 store.state.resource_controls.pop(stack.resource_control_id, None)
 
+    def delete_external_stack(self, who: Identity, name: str, endpoint_id: int | None) -> None:
+        """deleteExternalStack: administrators remove a Swarm stack by name with `docker stack
+        rm` on the environment named (`endpointId` required here), provided no stack of
+        Portainer's has that exact name. The mock's engines hold only Portainer's stacks, so on
+        a swarm environment there is nothing to remove (Docker says so and succeeds); elsewhere
+        `docker stack rm` fails."""
+        if endpoint_id is None:
+            raise errors.bad_request(
+                "Invalid query parameter: endpointId", "Missing query parameter"
+            )
+        if not permissions.is_admin(who):
+            raise errors.PortainerError(
+                401, "Permission denied to delete the stack", "Unauthorized"
+            )
+        store = self.ctx.store
+        with store.lock:
+            if any(s.name == name for s in store.state.stacks.values()):
+                raise errors.bad_request(EXTERNAL_NAME_TAKEN, "A tag already exists with this name")
+            env = self._environment(endpoint_id, DELETE_ENV_NOT_FOUND)
+            if not env.swarm_id:
+                daemon = not_a_swarm_manager().message
+                raise errors.server_error(
+                    "Unable to delete stack", f"Error response from daemon: {daemon}"
+                )
+
     def start_stack(self, who: Identity, stack_id: int, endpoint_id: int) -> dict[str, Any]:
         """stack_start.go: the Docker name check (a running stack's containers) comes before
         the resource control and the status, so a running stack answers 409."""
@@ -526,7 +585,6 @@ class Stacks:
                 raise errors.endpoint_denied()
             if not permissions.may_manage_stacks_in(who, env):
                 raise errors.management_disabled("stack management is disabled for non-admin users")
-            self._same_environment(stack, env.id)
             if self._running_elsewhere_or_here(stack, env):
                 message = f"A stack with the name '{stack.name}' is already running"
                 raise errors.conflict(message)
@@ -534,15 +592,19 @@ class Stacks:
             if stack.status == STACK_ACTIVE:
                 raise errors.bad_request("Stack is already active")
             stack.status = STACK_ACTIVE
+            # Portainer deploys on the environment named and keeps the stack's EndpointId.
+            stack.deployed_on = None if env.id == stack.endpoint_id else env.id
             return views.stack_view(stack, None)
 
     def _running_elsewhere_or_here(self, stack: Stack, env: Environment) -> bool:
-        """checkUniqueStackNameInDocker: another stack of that name on the environment, or the
-        stack's own containers (or services) still there, which is the case while it runs."""
+        """checkUniqueStackNameInDocker: another stack of that name on the environment, or
+        containers (or services) of that name running there, the stack's own included."""
         for other in self.ctx.store.state.stacks.values():
-            if other.endpoint_id != env.id or other.name.casefold() != stack.name.casefold():
+            if other.name.casefold() != stack.name.casefold():
                 continue
-            if other.id != stack.id or other.status == STACK_ACTIVE:
+            if other.id != stack.id and other.endpoint_id == env.id:
+                return True
+            if other.status == STACK_ACTIVE and other.runs_on == env.id:
                 return True
         return False
 
@@ -555,7 +617,6 @@ class Stacks:
             env = self.ctx.environment(endpoint_id)
             if not permissions.may_use_environment(who, env):
                 raise errors.environment_denied()
-            self._same_environment(stack, env.id)
             self._check_control(who, stack)
             if not permissions.may_manage_stacks_in(who, env):
                 raise errors.management_disabled("stack management is disabled for non-admin users")
@@ -575,7 +636,7 @@ class Stacks:
             stack = self.ctx.stack(stack_id)
             if stack.git_config is None:
                 raise errors.server_error("No Git config in the found stack")
-            stack, _ = self._editable(
+            stack, env, control = self._editable(
                 who, stack_id, endpoint_id, "Stack editing is disabled for non-admin users"
             )
             config = dict(stack.git_config or {})
@@ -596,6 +657,11 @@ class Stacks:
                     raise errors.server_error("Unable to fetch git repository", str(exc)) from None
             else:
                 config["Authentication"] = None
+            if env.id != stack.endpoint_id:  # moved without a deployment: its containers stay
+                stack.deployed_on = stack.runs_on
+                self._move(stack, env, control)
+                if stack.deployed_on == stack.endpoint_id:
+                    stack.deployed_on = None
             stack.git_config = config
             stack.git_password_digest = digest
             stack.auto_update = _auto_update(payload.get("AutoUpdate"))
@@ -621,7 +687,7 @@ class Stacks:
             stack = self.ctx.stack(stack_id)
             if stack.git_config is None:
                 raise errors.bad_request("Stack is not created from git")
-            stack, env = self._editable(
+            stack, env, control = self._editable(
                 who, stack_id, endpoint_id, "Stack management is disabled for non-admin users"
             )
             config = dict(stack.git_config)
@@ -638,6 +704,8 @@ class Stacks:
             paths = [config["ConfigFilePath"], *(stack.additional_files or [])]
             files = self._files_of(commit, paths, swarm)
             self._deploy(who, env, files, swarm)
+            self._move(stack, env, control)
+            stack.deployed_on = None
             config["ConfigHash"] = commit.hash
             stack.git_config = config
             stack.file_content = files[0]
@@ -701,8 +769,20 @@ class Stacks:
                 return  # Portainer logs a failed background redeploy and changes nothing
             stack.git_config = {**stack.git_config, "ConfigHash": commit.hash}
             stack.file_content = files[0]
+            stack.deployed_on = None
             stack.update_date = store.now()
             stack.status = STACK_ACTIVE
+
+
+def _stack_id(raw: str) -> int:
+    """The `{id}` route variable as strconv.Atoi reads it, or Portainer's 400."""
+    if payload.is_go_int(raw):
+        return int(raw)
+    digits = raw[1:] if raw[:1] in ("+", "-") else raw
+    why = "value out of range" if digits.isascii() and digits.isdigit() else "invalid syntax"
+    raise errors.bad_request(
+        "Invalid stack identifier route variable", f'strconv.Atoi: parsing "{raw}": {why}'
+    )
 
 
 def _is_url(value: str) -> bool:
