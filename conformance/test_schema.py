@@ -218,13 +218,8 @@ def test_rancher_operation(case: Any, rancher_sandbox: RancherSandbox) -> None:
     exercise(case, rancher_sandbox)
 
 
-def run_state_machine(schema: Any, sandbox: Any) -> None:
-    """Scenarios over the contract's links; failures are kept as they happen.
-
-    A live server's state moves on between scenarios, so Hypothesis may find that replaying a
-    scenario draws differently (its "flaky" errors). Such a replay says nothing about the server:
-    the failure seen first is reported, and a replay without any failure is not one.
-    """
+def stateful_schema(schema: Any) -> Any:
+    """The operations the stateful rules walk: the linked ones --operations chose (None: none)."""
     # Scenarios over the life cycles the links describe; the other operations have had their
     # own test, and here they would only dilute the sequences that can catch a resurrection.
     # Token creation is left out too: paced for real servers' limiters, it would slow every
@@ -238,12 +233,24 @@ def run_state_machine(schema: Any, sandbox: Any) -> None:
         if op in chosen and op not in PACED_OPERATIONS and op not in ACCESS_MODEL_OPERATIONS
     ]
     if not linked:
-        pytest.skip("--operations leaves none of the contract's linked operations")
+        return None
     # exclude(), not include(): Schemathesis ORs an include with the per-operation settings'
     # own filter, which matches every operation.
-    base = schema.exclude(
+    return schema.exclude(
         func=lambda ctx: ctx.operation.definition.raw["operationId"] not in linked
     )
+
+
+def run_state_machine(schema: Any, sandbox: Any) -> None:
+    """Scenarios over the contract's links; failures are kept as they happen.
+
+    A live server's state moves on between scenarios, so Hypothesis may find that replaying a
+    scenario draws differently (its "flaky" errors). Such a replay says nothing about the server:
+    the failure seen first is reported, and a replay without any failure is not one.
+    """
+    base = stateful_schema(schema)
+    if base is None:
+        pytest.skip("--operations leaves none of the contract's linked operations")
     base = base.as_state_machine()
     sandbox.stateful = True
     failures: list[BaseException] = []

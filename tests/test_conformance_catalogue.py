@@ -66,3 +66,20 @@ def test_docs_count_the_broken_servers() -> None:
 @pytest.mark.parametrize("flag", ["--base-url", "--api-key", "--only", "--thorough", "--insecure"])
 def test_docs_document_the_options(flag: str) -> None:
     assert flag in _conformance_page()
+
+
+def test_stateful_rules_walk_only_the_linked_operations() -> None:
+    """SCH-PTR-2 and SCH-RCH-2 follow the contract's links: their state machines hold only the
+    linked operations (an include() filter once let all of them in, diluting the sequences)."""
+    from conformance import contract, test_schema
+
+    for schema in (test_schema.PORTAINER, test_schema.RANCHER):
+        walked = {
+            r.ok().definition.raw["operationId"]
+            for r in test_schema.stateful_schema(schema).get_all_operations()
+            if r.ok()
+        }
+        linked = set(contract.linked_operations(schema.raw_schema))
+        left_out = set(test_schema.PACED_OPERATIONS) | test_schema.ACCESS_MODEL_OPERATIONS
+        assert walked == linked - left_out
+        assert len(walked) < len(contract.operations(schema.raw_schema))
