@@ -7,9 +7,7 @@ import functools
 import os
 from typing import Any
 
-import yaml
-
-from mockserver import resources
+from mockserver import resources, spec
 
 FAMILY_PREFIX = {"portainer": "/api/", "rancher": "/v2-beta/"}
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -22,8 +20,8 @@ BUSINESS_RULE_STATUSES = "x-business-rule-statuses"
 def _load(override: str | None) -> dict[str, Any]:
     if override:
         with open(override, encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
-    return yaml.safe_load(resources.contract_text())
+            return spec.parse(handle.read())
+    return spec.parse(resources.contract_text())
 
 
 def load() -> dict[str, Any]:

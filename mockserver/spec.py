@@ -14,9 +14,14 @@ from mockserver import resources
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def parse(text: str) -> Any:
+    """YAML text as data, with a safe loader (LibYAML's when PyYAML has it)."""
+    return yaml.load(text, Loader=_LOADER)
+
+
 @functools.cache
 def _load() -> dict[str, Any]:
-    return yaml.load(resources.contract_text(), Loader=_LOADER)  # a safe loader, C or Python
+    return parse(resources.contract_text())
 
 
 def load_spec() -> dict[str, Any]:

@@ -1,12 +1,15 @@
 """Helpers for the conformance suite's own tests: serve an app, run the suite against it.
 
-The servers are built here, in the test process, and the suite runs in a subprocess through the
-`conformance` command, exactly as a user runs it: it only receives URLs and credentials.
+The servers are built here, in the test process, and the suite runs in a process of its own
+through the `conformance` command's entry point, as a user runs it: it only receives URLs and
+credentials. Those processes fork from a server that has imported the suite once
+(`tests/conformance_fork.py`); `fresh=True` starts `python -m conformance` from nothing instead.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import socket
 import subprocess
@@ -79,25 +82,52 @@ class SuiteRun:
         return [r["id"] for r in self.results.get("rules", []) if r["outcome"] == "passed"]
 
 
-def run_suite(args: list[str], workdir: Path, timeout: float = 600) -> SuiteRun:
-    """`python -m conformance ARGS` in `workdir`, with its JSON rule report."""
+_FORKS = multiprocessing.get_context("forkserver")
+_FORKS.set_forkserver_preload(["tests.conformance_fork"])
+
+
+def run_suite(
+    args: list[str], workdir: Path, timeout: float = 600, *, fresh: bool = False
+) -> SuiteRun:
+    """`conformance ARGS` in `workdir`, with its JSON rule report: forked from the preloaded
+    suite, or with `fresh`, `python -m conformance` in a new interpreter."""
     report = workdir / "rules.json"
-    command = [sys.executable, "-m", "conformance", *args, "--report-json", str(report), "-q"]
+    args = [*args, "--report-json", str(report), "-q"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     started = time.monotonic()
-    done = subprocess.run(
-        command,
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    if fresh:
+        done = subprocess.run(
+            [sys.executable, "-m", "conformance", *args],
+            cwd=workdir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        code, output = done.returncode, done.stdout
+    else:
+        code, output = _forked(args, workdir, env, timeout)
     seconds = time.monotonic() - started
     results = json.loads(report.read_text()) if report.exists() else {}
-    return SuiteRun(done.returncode, done.stdout + done.stderr, results, seconds)
+    return SuiteRun(code, output, results, seconds)
+
+
+def _forked(args: list[str], workdir: Path, env: dict[str, str], timeout: float) -> tuple[int, str]:
+    from tests import conformance_fork
+
+    log = workdir / "conformance.log"
+    child = _FORKS.Process(target=conformance_fork.run, args=(args, str(workdir), env, str(log)))
+    child.start()
+    child.join(timeout)
+    if child.exitcode is None:
+        child.kill()
+        child.join()
+        raise subprocess.TimeoutExpired(["conformance", *args], timeout)
+    output = log.read_text(errors="replace") if log.exists() else ""
+    return child.exitcode, output
 
 
 def target_args(url: str, app: Any) -> list[str]:
