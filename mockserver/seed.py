@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import base64
+import functools
 import random
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from faker import Faker
 from faker.exceptions import UniquenessException
 
 from mockserver import resources, secrets
 from mockserver.portainer.stacks.git import new_repository
+from mockserver.spec import parse as parse_yaml
 from mockserver.state import (
     ACCESS_READ_WRITE,
     ADMIN,
@@ -94,10 +95,18 @@ class Seeded:
     rancher_keys: list[RancherCredential]
 
 
+@functools.lru_cache(maxsize=1024)
+def _seeded_hash(password: str, salt: bytes) -> str:
+    """A seeded account's password hash, computed once per process: a seed always draws the same
+    salt, and a seeded password is no secret (the scenario holds it; the banner prints it), so
+    remembering it reveals nothing. Every test and server of a process builds the same accounts."""
+    return secrets.hash_password(password, salt=salt)
+
+
 def load_scenario(path: str | Path | None) -> dict[str, Any]:
     """Read a scenario (YAML): a file, or a packaged scenario's name; None means `default`."""
     label, text = resources.scenario_text(path)
-    data = yaml.safe_load(text) or {}
+    data = parse_yaml(text) or {}
     if not isinstance(data, dict):
         raise ValueError(f"scenario {label}: the top level must be a mapping")
     return data
@@ -229,7 +238,7 @@ def build(seed: int, scenario: dict[str, Any]) -> Seeded:
             id=state.new_id("user"),
             username=str(spec["username"]).lower(),  # stored lowercased, as Portainer does
             role=role,
-            password_hash=secrets.hash_password(str(spec["password"]), salt=rng.randbytes(16)),
+            password_hash=_seeded_hash(str(spec["password"]), rng.randbytes(16)),
         )
         state.users[user.id] = user
         account = SeededAccount(user.username, role, str(spec["password"]), user.id)

