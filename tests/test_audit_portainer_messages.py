@@ -218,7 +218,7 @@ def test_row_39_bad_body_on_a_missing_stack_is_404(client: TestClient, alice_key
         404,
         {
             "message": "Unable to find a stack with the specified identifier inside the database",
-            "details": "Object not found inside the database",
+            "details": "Object not found inside the database (bucket=stacks, key=999)",
         },
     )
 
@@ -381,3 +381,40 @@ def test_row_30_keys_in_any_case_in_a_composed_schema(client: TestClient, admin_
     )
     assert response.status_code == 200, response.text
     assert response.json()["Name"] == "lower"
+
+
+# -- the datastore's not-found error: ErrObjectNotFound with its bucket and key (tx.go GetObject)
+@pytest.mark.parametrize(
+    ("path", "message", "details"),
+    [
+        ("/api/users/77", "a user", "bucket=users, key=77"),
+        ("/api/endpoints/77", "an environment", "bucket=endpoints, key=77"),
+        ("/api/stacks/77", "a stack", "bucket=stacks, key=77"),
+        ("/api/teams/77", "a team", "bucket=teams, key=77"),
+        ("/api/team_memberships/77", "a team membership", "bucket=team_membership, key=77"),
+        ("/api/resource_controls/77", "a resource control", "bucket=resource_control, key=77"),
+    ],
+)
+def test_not_found_details_name_the_bucket_and_the_key(
+    client: TestClient, admin_key: str, path: str, message: str, details: str
+) -> None:
+    # Memberships and resource controls are read by their delete (their GET is not covered).
+    method = "DELETE" if "resource_controls" in path or "team_memberships" in path else "GET"
+    response = client.request(method, path, headers=key(admin_key))
+    assert answer(response) == (
+        404,
+        {
+            "message": f"Unable to find {message} with the specified identifier inside the database",
+            "details": f"Object not found inside the database ({details})",
+        },
+    )
+
+
+def test_a_key_past_max_int32_is_shown_as_its_raw_bytes(client: TestClient, admin_key: str) -> None:
+    """keyToString prints ids up to MaxInt32 in decimal, larger ones as their 8 bytes."""
+    response = client.get("/api/stacks/9999999999", headers=key(admin_key))
+    assert response.status_code == 404
+    assert response.json()["details"] == (
+        "Object not found inside the database (bucket=stacks,"
+        " key=\x00\x00\x00\x02T\x0b\ufffd\ufffd)"
+    )

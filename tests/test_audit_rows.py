@@ -148,7 +148,7 @@ def test_row_44_external_delete_unknown_environment_and_not_a_swarm(
         404,
         error(
             "Unable to find the endpoint associated to the stack inside the database",
-            "Object not found inside the database",
+            "Object not found inside the database (bucket=endpoints, key=99)",
         ),
     )
     standalone = client.delete(

@@ -25,17 +25,17 @@ class Context:
     def user(self, user_id: int) -> User:
         user = self.store.state.users.get(user_id)
         if user is None:
-            raise errors.user_not_found()
+            raise errors.user_not_found(user_id)
         return user
 
     def environment(self, environment_id: int) -> Environment:
         env = self.store.state.environments.get(environment_id)
         if env is None:
-            raise errors.environment_not_found()
+            raise errors.environment_not_found(environment_id)
         return env
 
     def stack(self, stack_id: int) -> Stack:
         stack = self.store.state.stacks.get(stack_id)
         if stack is None:
-            raise errors.stack_not_found()
+            raise errors.stack_not_found(stack_id)
         return stack

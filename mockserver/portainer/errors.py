@@ -4,8 +4,37 @@ from __future__ import annotations
 
 from mockserver.errors import PortainerError
 
-NOT_FOUND_DETAILS = "Object not found inside the database"
+# dserrors.ErrObjectNotFound (api/dataservices/errors/errors.go L8). A lookup by id adds the
+# bucket and the key (api/database/boltdb/tx.go L26-29 GetObject): see `not_found_details`.
+NOT_FOUND_DETAILS = "object not found inside the database"
 RESOURCE_DENIED = "Access denied to resource"  # httperrors.ErrResourceAccessDenied
+
+
+def not_found_details(bucket: str, key: int) -> str:
+    """The datastore's error for a missing record, as Portainer's handlers pass it on."""
+    return f"{NOT_FOUND_DETAILS} (bucket={bucket}, key={_key_text(key)})"
+
+
+def _key_text(key: int) -> str:
+    """Portainer's keyToString (api/database/boltdb/db.go L211-222): the id in decimal up to
+    MaxInt32; above, the key's 8 big-endian bytes as a Go string, which JSON shows with each
+    byte that is not UTF-8 as U+FFFD."""
+    if 0 <= key <= 0x7FFFFFFF:
+        return str(key)
+    raw = (key & 0xFFFFFFFFFFFFFFFF).to_bytes(8, "big")
+    text, i = [], 0
+    while i < len(raw):
+        for size in (1, 2, 3, 4):
+            try:
+                text.append(raw[i : i + size].decode("utf-8"))
+            except UnicodeDecodeError:
+                continue
+            i += size
+            break
+        else:
+            text.append("\ufffd")
+            i += 1
+    return "".join(text)
 
 
 def invalid_payload(details: str) -> PortainerError:
@@ -35,27 +64,27 @@ def forbidden(message: str, details: str = "Unauthorized") -> PortainerError:
     return PortainerError(403, message, details)
 
 
-def user_not_found() -> PortainerError:
+def user_not_found(key: int) -> PortainerError:
     return PortainerError(
         404,
         "Unable to find a user with the specified identifier inside the database",
-        NOT_FOUND_DETAILS,
+        not_found_details("users", key),
     )
 
 
-def environment_not_found() -> PortainerError:
+def environment_not_found(key: int) -> PortainerError:
     return PortainerError(
         404,
         "Unable to find an environment with the specified identifier inside the database",
-        NOT_FOUND_DETAILS,
+        not_found_details("endpoints", key),
     )
 
 
-def stack_not_found() -> PortainerError:
+def stack_not_found(key: int) -> PortainerError:
     return PortainerError(
         404,
         "Unable to find a stack with the specified identifier inside the database",
-        NOT_FOUND_DETAILS,
+        not_found_details("stacks", key),
     )
 
 
@@ -63,9 +92,7 @@ def token_not_found(key_id: int) -> PortainerError:
     """Portainer answers 500 "API Key not found" here; the mock answers 404 (see the README),
     with Portainer's details: the datastore's error, which names its bucket and key
     (api/database/boltdb/db.go GetObject)."""
-    return PortainerError(
-        404, "API Key not found", f"{NOT_FOUND_DETAILS} (bucket=api_key, key={key_id})"
-    )
+    return PortainerError(404, "API Key not found", not_found_details("api_key", key_id))
 
 
 def environment_denied() -> PortainerError:
@@ -92,9 +119,9 @@ def bad_request(message: str, details: str | None = None) -> PortainerError:
 
 
 # -- stacks: wording that differs per route in Portainer (stack_start.go, stack_delete.go, ...)
-def environment_not_found_as(message: str) -> PortainerError:
+def environment_not_found_as(message: str, key: int) -> PortainerError:
     """An environment lookup that failed, in the route's own words."""
-    return PortainerError(404, message, NOT_FOUND_DETAILS)
+    return PortainerError(404, message, not_found_details("endpoints", key))
 
 
 def endpoint_denied() -> PortainerError:
@@ -120,27 +147,27 @@ def no_administrator() -> PortainerError:
     )
 
 
-def team_not_found() -> PortainerError:
+def team_not_found(key: int) -> PortainerError:
     return PortainerError(
         404,
         "Unable to find a team with the specified identifier inside the database",
-        NOT_FOUND_DETAILS,
+        not_found_details("teams", key),
     )
 
 
-def membership_not_found() -> PortainerError:
+def membership_not_found(key: int) -> PortainerError:
     return PortainerError(
         404,
         "Unable to find a team membership with the specified identifier inside the database",
-        NOT_FOUND_DETAILS,
+        not_found_details("team_membership", key),
     )
 
 
-def resource_control_not_found() -> PortainerError:
+def resource_control_not_found(key: int) -> PortainerError:
     return PortainerError(
         404,
         "Unable to find a resource control with the specified identifier inside the database",
-        NOT_FOUND_DETAILS,
+        not_found_details("resource_control", key),
     )
 
 

@@ -42,7 +42,7 @@ class ResourceControls:
     def _control(self, control_id: int) -> ResourceControl:
         control = self.ctx.store.state.resource_controls.get(control_id)
         if control is None:
-            raise errors.resource_control_not_found()
+            raise errors.resource_control_not_found(control_id)
         return control
 
     def create(self, payload: dict[str, Any]) -> dict[str, Any]:

@@ -38,13 +38,13 @@ class Teams:
     def _team(self, team_id: int) -> Team:
         team = self.ctx.store.state.teams.get(team_id)
         if team is None:
-            raise errors.team_not_found()
+            raise errors.team_not_found(team_id)
         return team
 
     def _membership(self, membership_id: int) -> TeamMembership:
         membership = self.ctx.store.state.team_memberships.get(membership_id)
         if membership is None:
-            raise errors.membership_not_found()
+            raise errors.membership_not_found(membership_id)
         return membership
 
     # -- teams

@@ -150,7 +150,7 @@ class Stacks:
         env = self.ctx.store.state.environments.get(stack.endpoint_id)
         if env is None:
             if not permissions.is_admin(who):
-                raise errors.environment_not_found()
+                raise errors.environment_not_found(stack.endpoint_id)
         else:
             if not permissions.may_manage_stacks_in(who, env):
                 raise errors.management_disabled("Stack management is disabled for non-admin users")
@@ -185,7 +185,7 @@ class Stacks:
     def _environment(self, endpoint_id: int, not_found: str) -> Environment:
         env = self.ctx.store.state.environments.get(endpoint_id)
         if env is None:
-            raise errors.environment_not_found_as(not_found)
+            raise errors.environment_not_found_as(not_found, endpoint_id)
         return env
 
     def _editable(
@@ -745,7 +745,7 @@ class Stacks:
                 raise errors.server_error(
                     "Failed to update the stack",
                     f"failed to find the environment {stack.endpoint_id} associated to the"
-                    f" stack {stack.id}: {errors.NOT_FOUND_DETAILS}",
+                    f" stack {stack.id}: {errors.not_found_details('endpoints', stack.endpoint_id)}",
                 )
             author = stack.updated_by or stack.created_by
             user = next((u for u in store.state.users.values() if u.username == author), None)
