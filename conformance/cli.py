@@ -105,11 +105,25 @@ def run_pytest(args: list[str]) -> int:
     import pytest
 
     signal.signal(signal.SIGTERM, _interrupt)
-    # Hypothesis caches what it learns under ./.hypothesis; keep the user's directory clean.
     with tempfile.TemporaryDirectory(prefix="conformance-") as scratch:
-        os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", scratch)
+        if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+            os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = _hypothesis_home(scratch)
         os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         return int(pytest.main(args))
+
+
+def _hypothesis_home(fallback: str) -> str:
+    """Where Hypothesis keeps what it computes once (its Unicode tables: 2 to 3 s of every run
+    that generates text): the user's cache directory, never ./.hypothesis in the directory the
+    suite runs from. Its example database is off (test_schema.HYPOTHESIS), so no test case is
+    kept there. `fallback` (a directory removed after the run) when the cache is not writable."""
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    home = os.path.join(cache, "contract-mock", "hypothesis")
+    try:
+        os.makedirs(home, exist_ok=True)
+    except OSError:
+        return fallback
+    return home if os.access(home, os.W_OK) else fallback
 
 
 def main(argv: Sequence[str] | None = None) -> int:

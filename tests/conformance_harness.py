@@ -87,13 +87,21 @@ _FORKS.set_forkserver_preload(["tests.conformance_fork"])
 
 
 def run_suite(
-    args: list[str], workdir: Path, timeout: float = 600, *, fresh: bool = False
+    args: list[str],
+    workdir: Path,
+    timeout: float = 600,
+    *,
+    fresh: bool = False,
+    env: dict[str, str] | None = None,
 ) -> SuiteRun:
     """`conformance ARGS` in `workdir`, with its JSON rule report: forked from the preloaded
-    suite, or with `fresh`, `python -m conformance` in a new interpreter."""
+    suite, or with `fresh`, `python -m conformance` in a new interpreter. `env` adds to the
+    test's environment (CONFORMANCE_ variables left out)."""
     report = workdir / "rules.json"
     args = [*args, "--report-json", str(report), "-q"]
+    given = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
+    env.update(given)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     started = time.monotonic()
     if fresh:

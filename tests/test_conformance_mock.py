@@ -116,6 +116,33 @@ def test_rule_option_runs_only_the_rules_named(tmp_path: Path) -> None:
     assert ran == {"PTR-AUTH-1": "passed", "RCH-KEY-6": "passed"}
 
 
+def test_hypothesis_keeps_its_tables_in_the_user_cache_not_the_working_directory(
+    tmp_path: Path,
+) -> None:
+    """Hypothesis's Unicode tables (2 to 3 s to build) are kept between runs in the user's cache
+    directory ($XDG_CACHE_HOME), and nothing is written where the suite runs."""
+    app = mock_app()
+    workdir, cache = tmp_path / "project", tmp_path / "cache"
+    workdir.mkdir()
+    with serve(app) as url:
+        args = [
+            *target_args(url, app),
+            "--rule",
+            "SCH-RCH-1",
+            "--operations",
+            "^GET /v2-beta/apikeys$",
+        ]
+        run = run_suite(
+            [*args, "--max-examples", "1", "--phases", "fuzzing"],
+            workdir,
+            fresh=True,  # a forked run would find Hypothesis's home already chosen
+            env={"XDG_CACHE_HOME": str(cache), "HYPOTHESIS_STORAGE_DIRECTORY": ""},
+        )
+    assert run.code == 0, run.output[-4000:]
+    assert list((cache / "contract-mock" / "hypothesis" / "unicode_data").iterdir())
+    assert sorted(p.name for p in workdir.iterdir()) == ["rules.json"]
+
+
 def test_rule_option_refuses_an_unknown_rule(tmp_path: Path) -> None:
     run = run_suite(["--base-url", "http://127.0.0.1:9", "--rule", "PTR-NOPE-1"], tmp_path)
     assert run.code == 4  # pytest's usage error
