@@ -14,6 +14,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
@@ -126,15 +127,18 @@ def run_suite(
 def _forked(args: list[str], workdir: Path, env: dict[str, str], timeout: float) -> tuple[int, str]:
     from tests import conformance_fork
 
-    log = workdir / "conformance.log"
-    child = _FORKS.Process(target=conformance_fork.run, args=(args, str(workdir), env, str(log)))
-    child.start()
-    child.join(timeout)
-    if child.exitcode is None:
-        child.kill()
-        child.join()
-        raise subprocess.TimeoutExpired(["conformance", *args], timeout)
-    output = log.read_text(errors="replace") if log.exists() else ""
+    with tempfile.TemporaryDirectory(prefix="conformance-log-") as logs:
+        log = Path(logs) / "output"  # outside `workdir`: the run's directory holds only its own
+        child = _FORKS.Process(
+            target=conformance_fork.run, args=(args, str(workdir), env, str(log))
+        )
+        child.start()
+        child.join(timeout)
+        if child.exitcode is None:
+            child.kill()
+            child.join()
+            raise subprocess.TimeoutExpired(["conformance", *args], timeout)
+        output = log.read_text(errors="replace") if log.exists() else ""
     return child.exitcode, output
 
 

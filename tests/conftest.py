@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -49,9 +50,24 @@ def config() -> MockConfig:
     return MockConfig(seed=42, validate_responses=True, rate_limit=False)
 
 
+# One app per configuration and worker, put back to its seeded state for each test.
+_APPS: dict[MockConfig, Any] = {}
+
+
 @pytest.fixture
 def app(config: MockConfig):  # type: ignore[no-untyped-def]
-    return create_app(config)
+    """The mock for `config`, as a new one: the seeded state, no journal, no fault rules, JWTs
+    issued before refused (a new signing key). Built once per configuration and put back with
+    `runtime.reset`, as `POST /__mock__/reset` does: 3 ms instead of 70 ms for a new app."""
+    try:
+        built = _APPS.get(config)
+    except TypeError:  # a configuration that cannot be a key: build it for this test only
+        return create_app(config)
+    if built is None:
+        built = _APPS[config] = create_app(config)
+    else:
+        built.runtime.reset(journal=True, faults=True)
+    return built
 
 
 @pytest.fixture

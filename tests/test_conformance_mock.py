@@ -135,7 +135,6 @@ def test_hypothesis_keeps_its_tables_in_the_user_cache_not_the_working_directory
         run = run_suite(
             [*args, "--max-examples", "1", "--phases", "fuzzing"],
             workdir,
-            fresh=True,  # a forked run would find Hypothesis's home already chosen
             env={"XDG_CACHE_HOME": str(cache), "HYPOTHESIS_STORAGE_DIRECTORY": ""},
         )
     assert run.code == 0, run.output[-4000:]
