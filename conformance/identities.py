@@ -409,6 +409,10 @@ class KeyPair:
         return Basic(self.access, self.secret)
 
 
+# A request without a key: 401 where Rancher's access control is on, 200 where it is off.
+ACCESS_CONTROL_PROBE = "/v2-beta/projects"
+
+
 def keys_path(project: str, key_id: str | None = None) -> str:
     path = f"/v2-beta/projects/{project}/apikeys"
     return f"{path}/{key_id}" if key_id else path
@@ -425,6 +429,9 @@ class RancherWorld:
     cleanup: Cleanup = field(default_factory=Cleanup)
     key_a: KeyPair | None = None
     key_b: KeyPair | None = None
+    # Rancher's access control (Cattle's api.security.enabled): off, a request without a key
+    # acts as the administrator, and no key is refused or confined to its environment.
+    access_control: bool = True
 
     @classmethod
     def build(
@@ -454,6 +461,7 @@ class RancherWorld:
                 others = [i for i in ids if i != project]
                 other_project = others[0] if others else None
         world = cls(api, account, project, other_project)
+        world.access_control = api.get(ACCESS_CONTROL_PROBE).status == 401
         if read_only:
             return world
         try:

@@ -119,6 +119,24 @@ def target() -> settings.Target:
 
 
 @pytest.fixture(autouse=True)
+def _rancher_access_control(request: pytest.FixtureRequest) -> None:
+    """A rule that needs Rancher's access control is skipped, with the reason, on a Rancher
+    where it is off (see Rule.needs_rancher_access_control)."""
+    ids = rule_ids_of(request.node.iter_markers("rule"))
+    if any(BY_ID[i].needs_rancher_access_control for i in ids if i in BY_ID):
+        world = request.getfixturevalue("rancher")
+        if not world.access_control:
+            pytest.skip(RANCHER_OPEN)
+
+
+RANCHER_OPEN = (
+    "Rancher's access control is off on this server (Cattle's default,"
+    " api.security.enabled=false): every request acts as the administrator, so no key can be"
+    " refused or confined; turn it on (Admin > Access Control) to check this rule"
+)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_journal() -> Iterator[None]:
     JOURNAL.clear()
     yield

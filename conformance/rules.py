@@ -81,6 +81,10 @@ class Rule:
     reads_only: bool = False  # runs under --read-only: sends only safe methods
     # The lines of the real products' source (or of the contract) the rule follows: see Cite.
     cites: tuple[str, ...] = ()
+    # Runs only where Rancher's access control is on: with it off (Cattle's default,
+    # api.security.enabled=false) every request acts as the administrator, so no key is refused
+    # or confined, and the rule is skipped with that reason instead of failing a right server.
+    needs_rancher_access_control: bool = False
 
     @property
     def family(self) -> str:
@@ -104,7 +108,25 @@ def _p(
     cites: tuple[str, ...],
     reads_only: bool = False,
 ) -> Rule:
-    return Rule(id_, statement, source, test, reads_only, cites)
+    secured = id_ in NEEDS_RANCHER_ACCESS_CONTROL
+    return Rule(id_, statement, source, test, reads_only, cites, secured)
+
+
+# The Rancher rules that refuse or confine a key (or send a request without one, expecting 401).
+NEEDS_RANCHER_ACCESS_CONTROL = frozenset(
+    {
+        "RCH-AUTH-1",
+        "RCH-AUTH-2",
+        "RCH-AUTH-3",
+        "RCH-AUTH-4",
+        "RCH-SWEEP-1",
+        "RCH-SCOPE-1",
+        "RCH-RO-1",
+        "RCH-DISC-2",
+        "RCH-DISC-3",
+        "RCH-ERR-2",
+    }
+)
 
 
 RULES: tuple[Rule, ...] = (

@@ -15,6 +15,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from conformance.rules import RULES
+from mockserver.app import create_app
+from mockserver.config import MockConfig
 from tests.conformance_harness import ROOT, mock_app, run_suite, serve, target_args
 
 ALL_RULES = {rule.id for rule in RULES}
@@ -169,3 +171,23 @@ def test_operations_option_checks_only_the_operations_matched(tmp_path: Path) ->
     assert re.search(r"\b1 passed, 1 skipped\b", run.output), run.output[-2000:]  # one operation
     bad = run_suite(["--base-url", "http://127.0.0.1:9", "--operations", "(GET"], tmp_path)
     assert bad.code == 4 and "--operations: not a regular expression" in bad.output
+
+
+def test_a_rancher_without_access_control_passes_with_the_secured_rules_skipped(
+    tmp_path: Path,
+) -> None:
+    """Cattle's default (api.security.enabled=false, the mock's --rancher-access-control off):
+    every request acts as the administrator. Such a Rancher is a right server: the rules that
+    need keys refused or confined are skipped with the reason, the others pass, and SCH-RCH-1
+    does not call an answer to a request without credentials a failure."""
+    app = create_app(MockConfig(seed=42, rate_limit=False, rancher_access_control=False))
+    with serve(app) as url:
+        quick = ["--only", "rancher", "--max-examples", "2", "--phases", "examples,fuzzing"]
+        run = run_suite([*target_args(url, app), *quick, "--login-rate", "0"], tmp_path)
+    assert run.code == 0, run.output[-4000:]
+    rancher = {rule.id for rule in RULES if rule.family == "rancher"}
+    secured = {rule.id for rule in RULES if rule.needs_rancher_access_control}
+    assert secured and secured < rancher
+    assert {r for r in rancher if run.outcome(r) == "skipped"} == secured
+    assert {r for r in rancher if run.outcome(r) == "passed"} == rancher - secured
+    assert "Rancher's access control is off on this server" in run.output
