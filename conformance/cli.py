@@ -117,13 +117,10 @@ def _hypothesis_home(fallback: str) -> str:
     that generates text): the user's cache directory, never ./.hypothesis in the directory the
     suite runs from. Its example database is off (test_schema.HYPOTHESIS), so no test case is
     kept there. `fallback` (a directory removed after the run) when the cache is not writable."""
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    home = os.path.join(cache, "contract-mock", "hypothesis")
-    try:
-        os.makedirs(home, exist_ok=True)
-    except OSError:
-        return fallback
-    return home if os.access(home, os.W_OK) else fallback
+    from mockserver.resources import user_cache
+
+    home = user_cache("hypothesis")
+    return str(home) if home is not None else fallback
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,9 +10,11 @@ number: 8,500 parameters took 4 s).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import hashlib
+import importlib.metadata
 import typing as t
 from collections.abc import Callable
 
@@ -30,6 +32,8 @@ from connexion.utils import inspect_function_arguments
 from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match, Route, Router
 from starlette.types import Receive, Scope, Send
+
+from mockserver import resources
 
 
 @functools.lru_cache(maxsize=256)
@@ -172,16 +176,27 @@ def _function_name(value: object) -> str:
 
 def _check_spec_once(cls: type[Specification], spec: dict[str, t.Any]) -> None:
     """Connexion checks the contract against the OpenAPI schema for every app it builds: ~0.4 s,
-    most of an app's start-up, repeated by every test and every server started in one process.
-    The same document checks the same way each time, so each distinct one (by its content,
-    security functions by name) is checked once per process; a document that fails is never
-    remembered, so it fails again."""
+    most of an app's start-up, repeated by every test and every server started. The same
+    document checks the same way each time, so each distinct one (by its content, security
+    functions by name, and the Connexion that checks it) is checked once: once per process, and
+    once per machine where the user's cache is writable (a marker file named by that
+    fingerprint). A document that fails is never remembered, so it fails again."""
     fingerprint = hashlib.sha256(
-        orjson.dumps(spec, default=_function_name, option=orjson.OPT_SORT_KEYS)
+        _CHECKER.encode() + orjson.dumps(spec, default=_function_name, option=orjson.OPT_SORT_KEYS)
     ).digest()
-    if fingerprint not in _checked_specs:
+    if fingerprint in _checked_specs:
+        return
+    cache = resources.user_cache("checked-contracts")
+    marker = cache / fingerprint.hex() if cache is not None else None
+    if marker is None or not marker.exists():
         _check_spec(cls, spec)
-        _checked_specs.add(fingerprint)
+        if marker is not None:
+            with contextlib.suppress(OSError):
+                marker.touch()
+    _checked_specs.add(fingerprint)
+
+
+_CHECKER = f"connexion {importlib.metadata.version('connexion')}\n"
 
 
 def install(app: AsyncApp) -> None:

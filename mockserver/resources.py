@@ -72,3 +72,18 @@ def scenario_text(name_or_path: str | Path | None) -> tuple[str, str]:
         f"scenario {str(name_or_path)!r}: no such file, and not a packaged scenario "
         f"({', '.join(scenario_names())})"
     )
+
+
+def user_cache(name: str) -> Path | None:
+    """A directory of the user's cache for what contract-mock computes once and reuses
+    ($XDG_CACHE_HOME/contract-mock/NAME, else ~/.cache/...), created if missing; None where it
+    cannot be written (a cache is then simply not kept)."""
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    directory = Path(base) / "contract-mock" / name
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return directory if os.access(directory, os.W_OK) else None

@@ -23,7 +23,7 @@ class Runtime:
     def __init__(self, config: MockConfig) -> None:
         self.config = config
         self.seeded = seeding.build(config.seed, seeding.load_scenario(config.scenario))
-        self.store = Store(self.seeded.state)
+        self.store = Store(self.seeded.state, adopt=True)  # built for this store alone
         self.authenticator = Authenticator(self.store)
         self.limiter = RateLimiter() if config.rate_limit else None
         self.portainer = PortainerBackend(self.store, self.authenticator, self.limiter)

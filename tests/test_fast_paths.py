@@ -134,9 +134,11 @@ def test_the_app_routes_through_the_index(client: TestClient, admin_key: str) ->
     assert client.get("/api/nowhere/at/all").status_code == 404
 
 
-def test_each_contract_is_checked_once_and_a_broken_one_every_time(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Apps built from the same contract share one check of it against the OpenAPI schema; a
-    different document is checked again, and a broken one fails on every build."""
+def test_each_contract_is_checked_once_and_a_broken_one_every_time(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Apps built from the same contract share one check of it against the OpenAPI schema, in
+    a process and (through the user's cache) on a machine; a different document is checked
+    again, and a broken one fails on every build."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     from connexion.exceptions import InvalidSpecification
     from connexion.spec import Specification
 
@@ -154,6 +156,16 @@ def test_each_contract_is_checked_once_and_a_broken_one_every_time(monkeypatch) 
     assert len(checked) == 1
     create_app(MockConfig(seed=1, rancher_access_control=False))  # another document: open mode
     assert len(checked) == 2
+
+    monkeypatch.setattr(hotpath, "_checked_specs", set())  # as a new process finds it
+    create_app(MockConfig(seed=3))
+    assert len(checked) == 2  # the user's cache remembers the document checked
+    for marker in (tmp_path / "contract-mock" / "checked-contracts").iterdir():
+        marker.unlink()
+    monkeypatch.setattr(hotpath, "_checked_specs", set())
+    create_app(MockConfig(seed=3))
+    assert len(checked) == 3
+    checked.pop()
 
     broken = {"openapi": "3.0.3", "info": {"title": "broken"}, "paths": {"/x": {"get": 1}}}
     for _ in range(2):
