@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from mockserver.spec import parse as parse_yaml
+
 
 @dataclass(frozen=True)
 class Port:
@@ -138,7 +140,7 @@ def parse(content: str) -> ComposeProject:
     """The project a compose file describes; an unreadable file is an empty project."""
     digest = hashlib.sha256(content.encode("utf-8", "replace")).hexdigest()
     try:
-        data = yaml.safe_load(content)
+        data = parse_yaml(content)
     except (yaml.YAMLError, ValueError, RecursionError):
         data = None
     if not isinstance(data, dict):
