@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -29,6 +29,23 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = Path(__file__).resolve().parent / "scenarios" / "bench.yaml"
 PRISM_PACKAGE = "@stoplight/prism-cli@5.16.0"
 GROWTH_SIZES = (100, 1_000, 10_000, 100_000)
+# The Git target: a repository stack made at start from the scenario's mocked repository, then
+# redeployed again and again (each redeploy reads the repository and deploys its compose file).
+GIT_CREATE_PATH = "/api/stacks/create/standalone/repository?endpointId=1"
+GIT_STACK = {
+    "name": "bench-git",
+    "repositoryURL": "https://git.example.com/acme/web-stack",
+    "repositoryReferenceName": "refs/heads/main",
+    "composeFile": "docker-compose.yml",
+}
+GIT_STACK_PATH = "/api/stacks/{id}/git/redeploy?endpointId=1"
+GIT_REDEPLOY_LUA = r"""
+request = function()
+  local headers = {["Content-Type"] = "application/json"}
+  for name, value in pairs(wrk.headers) do headers[name] = value end  -- the -H credential
+  return wrk.format("PUT", nil, headers, "{}")
+end
+"""
 # Prism 5.16.0's `-m` reads `require("node:cluster").default`, which Node does not define; this
 # preload defines it, so the multi-process mode can be measured when the plain flag crashes.
 CLUSTER_SHIM = (
@@ -107,12 +124,26 @@ def targets(token: str, basic: str, stacks: int) -> list[Target]:
             {"Authorization": basic},
         ),
         Target(
+            "docker",
+            "GET /api/endpoints/{id}/docker/containers/json",
+            "/api/endpoints/1/docker/containers/json",
+            portainer,
+        ),
+        Target(
             "pair",
             "POST create + DELETE stack (pairs)",
             "/api/stacks/create/standalone/string?endpointId=1",
             portainer,
             ours_only=True,
             script="create_delete.lua",
+        ),
+        Target(
+            "git",
+            "PUT /api/stacks/{id}/git/redeploy (a repository stack)",
+            GIT_STACK_PATH,  # its id is known once Bench.prepare made the stack
+            portainer,
+            ours_only=True,
+            script="git_redeploy.lua",
         ),
     ]
 
@@ -123,11 +154,12 @@ class Bench:
         self.workdir = workdir
         self.wrk = ensure_wrk()
         (workdir / "create_delete.lua").write_text(CREATE_DELETE_LUA)
+        (workdir / "git_redeploy.lua").write_text(GIT_REDEPLOY_LUA)
         (workdir / "cluster-shim.js").write_text(CLUSTER_SHIM)
         self.scenario = yaml.safe_load(SCENARIO.read_text())
         self.stacks = int(self.scenario["portainer"]["extra"]["stacks"])
         token, basic = credentials(self.scenario)
-        self.token = token
+        self.token, self.basic = token, basic
         self.targets = targets(token, basic, self.stacks)
         self.prism_shim: str | None = None  # why Prism's -m needs the preload, once it did
         self.answers: Path | None = None  # the mock's answers, captured for the ceiling
@@ -148,6 +180,29 @@ class Bench:
         port = free_port()
         argv = [sys.executable, "-m", "bench.ceiling", str(self.answers), str(port)]
         return Server("ceiling", argv, port, self.workdir / f"ceiling-{port}.log", ROOT)
+
+    def prepare(self, server: Server) -> None:
+        """A repository stack for the Git target (from the scenario's mocked repository)."""
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        try:
+            body = json.dumps(GIT_STACK)
+            conn.request("POST", GIT_CREATE_PATH, body=body, headers={"X-API-Key": self.token})
+            response = conn.getresponse()
+            answer = response.read()
+        finally:
+            conn.close()
+        if response.status != 200:
+            raise ServerFailed(f"the Git stack was not created: {response.status} {answer[:200]!r}")
+        stack_id = json.loads(answer)["Id"]
+        git_path = GIT_STACK_PATH.format(id=stack_id)
+        self.targets = [
+            replace(t, path=git_path)
+            if t.key == "git"
+            else replace(t, expect_items=t.expect_items + 1)  # the list shows the Git stack too
+            if t.expect_items is not None
+            else t
+            for t in targets(self.token, self.basic, self.stacks)  # each round's own mock
+        ]
 
     def capture(self, server: Server) -> Path:
         """The mock's answer to each read target (and to the start-up probe), byte for byte."""
@@ -244,6 +299,7 @@ class Bench:
         print("contract-mock (bench scenario, request and response validation on)", flush=True)
         with self.ours(SCENARIO) as server:
             run.startup_s = server.start()
+            self.prepare(server)
             if self.answers is None:
                 self.answers = self.capture(server)
             self.measure(server, run, ours=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 from bench.load import LoadResult
 
-READS = ("list", "get", "settings", "rancher")
+READS = ("list", "get", "settings", "rancher", "docker")
 STARTUP_LIMIT_S = 1.5
 MEMORY_LIMIT_MB = 150.0
 CEILING_TARGET = 0.50  # every read at least this share of the ceiling's throughput

@@ -10,9 +10,10 @@ is handled as on the full path, and the caller must be the one the answer was ma
 
 Everything around this layer still runs on every request: faults and the journal
 (mockserver/traffic.py), Portainer's CSRF token, Rancher's wire handling. Only operations whose
-answer depends on nothing but the request and the state are cacheable (CACHEABLE): those that
-show the clock (environment snapshots, the Docker proxy, status) are not, and Rancher answers are
-kept only while no key has a timed state change pending.
+answer depends on nothing but the request and the state are cacheable (CACHEABLE); those that
+show the clock (environment snapshots, the Docker proxy, status: CLOCKED) are kept only for the
+second of the clock they show, and Rancher answers only while no key has a timed state change
+pending.
 """
 
 from __future__ import annotations
@@ -60,7 +61,28 @@ RANCHER_CACHEABLE = frozenset(
         "getAccountApiKey",
     }
 )
-CACHEABLE = PORTAINER_CACHEABLE | RANCHER_CACHEABLE
+# Operations whose answer shows the clock in whole seconds (container uptimes, snapshot times):
+# kept only for the second they were computed in, so a read never shows a time gone by.
+CLOCKED = frozenset(
+    {
+        "getStatus",
+        "listEnvironments",
+        "getEnvironment",
+        "dockerPing",
+        "dockerVersion",
+        "dockerInfo",
+        "dockerListContainers",
+        "dockerInspectContainer",
+        "dockerListImages",
+        "dockerListNetworks",
+        "dockerListVolumes",
+        "dockerListServices",
+        "dockerListTasks",
+        "dockerListNodes",
+        "dockerInspectSwarm",
+    }
+)
+CACHEABLE = PORTAINER_CACHEABLE | RANCHER_CACHEABLE | CLOCKED
 
 MAX_ENTRIES = 4096
 MAX_BYTES = 64 * 1024 * 1024  # a 100,000-stack list is ~55 MB
@@ -74,6 +96,7 @@ class Answer:
     status: int
     headers: list[tuple[bytes, bytes]]
     body: bytes
+    second: int | None = None  # for a CLOCKED operation, the clock's second it shows
 
 
 class AnswerCache:
@@ -162,7 +185,7 @@ class CachedReads:
             return
         store = self.runtime.store
         kept = self.cache.get(key, store.generation)
-        if kept is not None:
+        if kept is not None and (kept.second is None or kept.second == store.now()):
             generation = store.generation
             token_info = self._authenticate(scope, kept.caller)
             # authenticating may change the state (a token's lastUsed): then the answer may too
@@ -191,6 +214,7 @@ class CachedReads:
             await send(message)
 
         scope["state"][OPERATION_SLOT] = None
+        second = self.runtime.store.now()
         await self.app(scope, receive, capture)
         if start is None or start["status"] != 200:
             return
@@ -203,7 +227,13 @@ class CachedReads:
             return
         if operation in RANCHER_CACHEABLE and not self.runtime.rancher.settled():
             return  # a key changes state with time: the next read may show it
-        answer = Answer(caller, start["status"], list(start.get("headers", [])), b"".join(chunks))
+        shown = None
+        if operation in CLOCKED:
+            if self.runtime.store.now() != second:
+                return  # the clock moved on while it was computed: which second it shows is moot
+            shown = second
+        headers = list(start.get("headers", []))
+        answer = Answer(caller, start["status"], headers, b"".join(chunks), shown)
         self.cache.put(key, generation, answer)
 
     def _authenticate(self, scope: Scope, caller: Hashable) -> dict[str, Any] | None:

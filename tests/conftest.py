@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -67,6 +68,7 @@ def app(config: MockConfig):  # type: ignore[no-untyped-def]
         built = _APPS[config] = create_app(config)
     else:
         built.runtime.reset(journal=True, faults=True)
+        built.runtime.store.clock = time.time  # a test may have set the clock
     return built
 
 

@@ -302,3 +302,41 @@ def test_rancher_reads_are_kept_and_a_write_is_seen(client: TestClient, app: Any
     assert client.post(KEYS, auth=auth, json={"name": "another"}).status_code == 201
     assert len(client.get(KEYS, auth=auth).json()["data"]) > len(first.json()["data"])
     assert client.get(KEYS, auth=(admin.access_key, "wrong")).status_code == 401
+
+
+# -- answers that show the clock: kept for the second they show
+def test_a_docker_answer_is_kept_within_its_second_and_never_after(
+    client: TestClient, runtime: Runtime, admin_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mockserver.portainer.docker.proxy import DockerProxy
+
+    computed: list[int] = []
+    original = DockerProxy.list_containers
+
+    def counting(self: DockerProxy, *args: Any) -> Any:
+        computed.append(1)
+        return original(self, *args)
+
+    monkeypatch.setattr(DockerProxy, "list_containers", counting)
+    now = runtime.store.now()
+    runtime.store.clock = lambda: now
+    path = "/api/endpoints/1/docker/containers/json"
+    read_twice(client, path, key(admin_key))
+    client.get(path, headers=key(admin_key))  # three reads in one second
+    assert len(computed) <= 2  # the first read stamps the token's lastUsed: one more at most
+    served = len(computed)
+    runtime.store.clock = lambda: now + 1  # the next second: computed again, not served kept
+    later = client.get(path, headers=key(admin_key))
+    assert later.status_code == 200 and len(computed) == served + 1
+    assert client.get(path, headers=key(admin_key)).content == later.content
+    assert len(computed) == served + 1  # and kept again for that second
+
+
+def test_an_environment_snapshot_shows_the_second_it_is_read_in(
+    client: TestClient, runtime: Runtime, admin_key: str
+) -> None:
+    now = runtime.store.now()
+    for moment in (now, now, now + 1, now + 1, now + 2):
+        runtime.store.clock = lambda moment=moment: moment
+        reply = client.get("/api/endpoints/1", headers=key(admin_key))
+        assert reply.json()["Snapshots"][0]["Time"] == moment
