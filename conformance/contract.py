@@ -20,8 +20,8 @@ BUSINESS_RULE_STATUSES = "x-business-rule-statuses"
 def _load(override: str | None) -> dict[str, Any]:
     if override:
         with open(override, encoding="utf-8") as handle:
-            return spec.parse(handle.read())
-    return spec.parse(resources.contract_text())
+            return spec.parse_contract(handle.read())
+    return spec.parse_contract(resources.contract_text())
 
 
 def load() -> dict[str, Any]:

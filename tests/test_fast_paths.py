@@ -182,3 +182,27 @@ def test_answers_without_a_schema_share_one_compiled_check() -> None:
     again = cache.entry({})
     assert first[0] is again[0]
     assert len(cache._compiled) == 1  # nothing kept per request
+
+
+def test_a_contract_text_is_parsed_once_on_a_machine(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The first parse of a contract's text leaves its JSON in the user's cache; the same text
+    is then read from there, another text is parsed, and YAML that JSON cannot hold exactly
+    (a date) is never cached."""
+    from mockserver import spec
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n"
+    assert spec.parse_contract(text)["info"]["title"] == "t"
+
+    def refuse(_: str) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(spec, "parse", refuse)
+    assert spec.parse_contract(text)["info"]["title"] == "t"  # from the cache
+    with pytest.raises(AssertionError, match="parsed again"):
+        spec.parse_contract(text + "x-other: 1\n")
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    dated = "openapi: 3.0.3\ninfo: {title: d, version: 2024-05-01}\npaths: {}\n"
+    spec.parse_contract(dated)
+    assert len(list((tmp_path / "contract-mock" / "contracts").glob("*.json"))) == 1
