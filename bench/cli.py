@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +24,7 @@ import yaml
 
 from bench import plot, report
 from bench.load import CREATE_DELETE_LUA, LoadResult, WrkMissing, ensure_wrk, run_wrk, wrk_version
+from bench.report import LOGINS
 from bench.servers import Server, ServerFailed, free_port, get, stop_all
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,6 +93,15 @@ class ServerRun:
         self.peak_mb = max(self.peak_mb or 0.0, other.peak_mb or 0.0)
         self.loads += other.loads
         self.rounds += 1
+
+
+@dataclass
+class LoginProbe:
+    """An unrelated read's latency alone and while LOGINS clients log in."""
+
+    quiet: LoadResult
+    busy: LoadResult
+    logins_per_s: float
 
 
 @dataclass
@@ -304,6 +315,57 @@ class Bench:
                 self.answers = self.capture(server)
             self.measure(server, run, ours=True)
         return run
+
+    def reads_during_logins(self) -> LoginProbe:
+        """An unrelated read (settings, one connection) while 16 clients log in over and over:
+        password hashing must stay off the event loop."""
+        admin = next(u for u in self.scenario["portainer"]["users"] if u["role"] == "admin")
+        body = json.dumps({"username": admin["username"], "password": admin["password"]})
+        print("reads during 16 concurrent logins", flush=True)
+        with self.ours(SCENARIO, "contract-mock-logins") as server:
+            server.start()
+            quiet = run_wrk(
+                self.wrk,
+                server.port,
+                "/api/settings",
+                seconds=self.args.duration,
+                connections=1,
+                headers={"X-API-Key": self.token},
+            )
+            stop = threading.Event()
+            logins = [0]
+
+            def log_in() -> None:
+                conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+                while not stop.is_set():
+                    conn.request("POST", "/api/auth", body=body)
+                    conn.getresponse().read()
+                    logins[0] += 1
+                conn.close()
+
+            clients = [threading.Thread(target=log_in, daemon=True) for _ in range(LOGINS)]
+            for client in clients:
+                client.start()
+            try:
+                busy = run_wrk(
+                    self.wrk,
+                    server.port,
+                    "/api/settings",
+                    seconds=self.args.duration,
+                    connections=1,
+                    headers={"X-API-Key": self.token},
+                )
+            finally:
+                stop.set()
+                for client in clients:
+                    client.join(timeout=30)
+        probe = LoginProbe(quiet, busy, logins[0] / self.args.duration)
+        print(
+            f"  settings p99 {quiet.p99_ms:.2f} ms alone, {busy.p99_ms:.2f} ms during"
+            f" {probe.logins_per_s:.0f} logins/s",
+            flush=True,
+        )
+        return probe
 
     def run_ceiling(self) -> ServerRun:
         run = ServerRun("ceiling", loads=[load_average()])
@@ -564,6 +626,7 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
         else:
             for run, later in zip(runs, this, strict=True):
                 run.merge(later)
+    logins = bench.reads_during_logins()
     growth = [] if args.skip_growth else bench.growth()
 
     text = report.render(
@@ -576,6 +639,7 @@ def _run(args: argparse.Namespace, workdir: Path) -> int:
         default_peak=default_peak,
         growth=growth,
         stacks=bench.stacks,
+        logins=logins,
     )
     args.out.write_text(text)
     picture = args.out.with_suffix(".png")
