@@ -9,6 +9,7 @@ they are read from the checkout's root.
 from __future__ import annotations
 
 import functools
+import os
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -78,8 +79,6 @@ def user_cache(name: str) -> Path | None:
     """A directory of the user's cache for what contract-mock computes once and reuses
     ($XDG_CACHE_HOME/contract-mock/NAME, else ~/.cache/...), created if missing; None where it
     cannot be written (a cache is then simply not kept)."""
-    import os
-
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     directory = Path(base) / "contract-mock" / name
     try:
