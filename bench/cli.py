@@ -317,21 +317,25 @@ class Bench:
         return run
 
     def reads_during_logins(self) -> LoginProbe:
-        """An unrelated read (settings, one connection) while 16 clients log in over and over:
+        """An unrelated read (settings, one connection) while LOGINS clients log in again and again:
         password hashing must stay off the event loop."""
         admin = next(u for u in self.scenario["portainer"]["users"] if u["role"] == "admin")
         body = json.dumps({"username": admin["username"], "password": admin["password"]})
-        print("reads during 16 concurrent logins", flush=True)
+        print(f"reads during {LOGINS} concurrent logins", flush=True)
         with self.ours(SCENARIO, "contract-mock-logins") as server:
             server.start()
-            quiet = run_wrk(
-                self.wrk,
-                server.port,
-                "/api/settings",
-                seconds=self.args.duration,
-                connections=1,
-                headers={"X-API-Key": self.token},
-            )
+
+            def read_settings() -> LoadResult:
+                return run_wrk(
+                    self.wrk,
+                    server.port,
+                    "/api/settings",
+                    seconds=self.args.duration,
+                    connections=1,
+                    headers={"X-API-Key": self.token},
+                )
+
+            quiet = read_settings()
             stop = threading.Event()
             logins = [0]
 
@@ -347,14 +351,7 @@ class Bench:
             for client in clients:
                 client.start()
             try:
-                busy = run_wrk(
-                    self.wrk,
-                    server.port,
-                    "/api/settings",
-                    seconds=self.args.duration,
-                    connections=1,
-                    headers={"X-API-Key": self.token},
-                )
+                busy = read_settings()
             finally:
                 stop.set()
                 for client in clients:
