@@ -143,6 +143,8 @@ RULES: tuple[Rule, ...] = (
             "[spec] openapi.yaml#/paths",
             "[spec] openapi.yaml#/components/securitySchemes",
             "[P] api/http/security/bouncer.go L300-335",
+            "[P] api/http/handler/users/user_remove_access_token.go L59-66",
+            "[P] api/http/handler/users/user_list.go L58-62",
         ),
     ),
     _p(
@@ -504,7 +506,7 @@ RULES: tuple[Rule, ...] = (
         " stack_update.go, stack_stop.go, stack_delete.go (userCanManageStacks)",
         "test_portainer_access.py::test_disabled_stack_management_gives_the_403_of_each_route",
         cites=(
-            "[P] api/http/handler/stacks/handler.go L136-153",
+            "[P] api/http/handler/stacks/handler.go L126-153",
             "[P] api/http/handler/stacks/stack_create.go L18-75",
             "[P] api/http/handler/stacks/stack_update.go L75-160",
             "[P] api/http/handler/stacks/stack_stop.go L33-121",
@@ -519,6 +521,7 @@ RULES: tuple[Rule, ...] = (
         f"getSettings, updateSettings; {PORTAINER_NOTES} §1.5, §5.1; Portainer's API page",
         "test_portainer_settings.py::test_standard_user_cannot_use_settings",
         cites=(
+            "[P] api/http/handler/settings/handler.go L36-39",
             "[P] api/http/security/bouncer.go L95-101",
             "[P] api/http/security/bouncer.go L228-257",
             "[P] api/http/errors/errors.go L9",
@@ -530,8 +533,10 @@ RULES: tuple[Rule, ...] = (
         f"getPublicSettings, getSettings; {PORTAINER_NOTES} §5.1, §5.3",
         "test_portainer_settings.py::test_public_settings_and_no_secrets",
         cites=(
+            "[P] api/http/handler/settings/handler.go L40-41",
             "[P] api/http/handler/settings/settings_public.go L63-116",
             "[P] api/http/handler/settings/settings_inspect.go L21-29",
+            "[P] api/http/handler/settings/handler.go L14-18",
         ),
     ),
     _p(
@@ -581,8 +586,9 @@ RULES: tuple[Rule, ...] = (
         f"updateEnvironment, listEnvironments; {PORTAINER_NOTES} §6",
         "test_portainer_environments.py::test_standard_users_cannot_manage_environments",
         cites=(
-            "[P] api/http/handler/endpoints/handler.go L19-24",
-            "[P] api/http/handler/endpoints/handler.go L45-90",
+            "[P] api/http/handler/endpoints/handler.go L67-68",
+            "[P] api/http/security/bouncer.go L95-101",
+            "[P] api/http/security/filter.go L93-110",
             "[P] api/http/handler/endpoints/endpoint_list.go L53-124",
         ),
     ),
@@ -666,6 +672,7 @@ RULES: tuple[Rule, ...] = (
             "[P] api/http/handler/stacks/create_compose_stack.go L106-156",
             "[P] api/stacks/stackbuilders/stack_builder.go L32-47",
             "[P] api/stacks/stackbuilders/compose_file_content_builder.go L66-81",
+            "[P] api/http/handler/stacks/stack_create.go L116-143",
         ),
     ),
     _p(
@@ -675,7 +682,9 @@ RULES: tuple[Rule, ...] = (
         "test_portainer_stacks.py::test_stack_names_are_normalised",
         cites=(
             "[P] api/http/handler/stacks/create_compose_stack.go L34-43",
-            "[P] api/stacks/stackutils/util.go L42-46",
+            "[P] api/http/handler/stacks/create_compose_stack.go L113",
+            "[P] api/exec/compose_stack.go L145-148",
+            "[P] api/exec/common.go L5",
         ),
     ),
     _p(
@@ -697,6 +706,9 @@ RULES: tuple[Rule, ...] = (
         cites=(
             "[P] api/http/handler/stacks/stack_inspect.go L32-100",
             "[P] api/http/handler/stacks/handler.go L97-113",
+            "[P] api/stacks/stackutils/util.go L12-16",
+            "[P] api/http/handler/stacks/stack_file.go L73-93",
+            "[P] api/http/handler/stacks/stack_start.go L83-103",
             "[P] api/http/security/authorization.go L24-44",
         ),
     ),
@@ -708,6 +720,7 @@ RULES: tuple[Rule, ...] = (
         cites=(
             "[P] api/http/handler/stacks/stack_inspect.go L32-100",
             "[P] api/http/handler/stacks/stack_list.go L37-93",
+            "[P] api/http/handler/stacks/stack_file.go L73-93",
             "[P] api/http/security/authorization.go L24-44",
         ),
     ),
@@ -766,7 +779,7 @@ RULES: tuple[Rule, ...] = (
         " (checkUniqueStackNameInDocker before the status check), stack_stop.go",
         "test_portainer_stacks.py::test_start_and_stop",
         cites=(
-            "[P] api/http/handler/stacks/stack_start.go L83-106",
+            "[P] api/http/handler/stacks/stack_start.go L83-107",
             "[P] api/http/handler/stacks/handler.go L170-209",
             "[P] api/http/handler/stacks/stack_stop.go L94-109",
         ),
@@ -789,6 +802,7 @@ RULES: tuple[Rule, ...] = (
         cites=(
             "[P] api/http/handler/stacks/stack_delete.go L39-139",
             "[P] api/http/handler/stacks/stack_inspect.go L32-100",
+            "[P] api/http/handler/stacks/stack_file.go L43-48",
         ),
     ),
     # ------------------------------------------------------------ Portainer: deployments
@@ -800,6 +814,7 @@ RULES: tuple[Rule, ...] = (
         " stackbuilders/stack_git_builder.go (ConfigHash), handler/stacks/stack_update_git_redeploy.go",
         "test_portainer_deployments.py::test_repository_stack_redeploys_to_the_pushed_commit",
         cites=(
+            "[P] api/http/handler/stacks/create_compose_stack.go L286-298",
             "[P] api/stacks/stackbuilders/stack_git_builder.go L56-103",
             "[P] api/http/handler/stacks/stack_update_git_redeploy.go L56-193",
         ),
@@ -814,7 +829,8 @@ RULES: tuple[Rule, ...] = (
         "test_portainer_deployments.py::test_webhook_redeploys",
         cites=(
             "[P] api/http/handler/stacks/webhook_invoke.go L25-65",
-            "[P] api/stacks/deployments/deploy.go L37-112",
+            "[P] api/stacks/deployments/deploy.go L37-139",
+            "[P] api/http/handler/stacks/create_compose_stack.go L270-279",
             "[P] api/http/handler/stacks/handler.go L211-217",
         ),
     ),
@@ -866,13 +882,16 @@ RULES: tuple[Rule, ...] = (
     ),
     _p(
         "RCH-KEY-2",
-        "a secret key is never shown again: secretValue is null in every later answer",
+        "a secret key is never shown again: secretValue is null when a key is read, listed,"
+        " updated or deleted, and no answer after the create carries the secret",
         f"getApiKey, listApiKeys, updateApiKey, performApiKeyAction, deleteApiKey; {RANCHER_NOTES} §3",
         "test_rancher_keys.py::test_secret_is_never_shown_again",
         cites=(
-            "[C] code/iaas/api-logic/src/main/java/io/cattle/platform/iaas/api/credential/ApiKeyOutputFilter.java L13-24",
-            "[C] code/iaas/logic/src/main/java/io/cattle/platform/process/credential/ApiKeyCreate.java L26-57",
+            "[C] code/framework/java-server/src/main/java/io/github/ibuildthecloud/gdapi/model/impl/WrappedResource.java L74-80",
+            "[C] code/framework/api/src/main/java/io/cattle/platform/api/utils/ApiUtils.java L178-179",
+            "[C] code/iaas/api-logic/src/main/java/io/cattle/platform/iaas/api/filter/apikey/ApiKeyFilter.java L36-42",
             "[C] resources/content/schema/user/user-auth.json L24-26",
+            "[C] tests/integration/cattletest/core/test_apikey.py L5-16",
         ),
     ),
     _p(
@@ -883,7 +902,10 @@ RULES: tuple[Rule, ...] = (
         cites=(
             "[C] resources/content/schema/user/user-auth.json L24-26",
             "[C] code/framework/api/src/main/java/io/cattle/platform/api/resource/AbstractObjectResourceManager.java L140-171",
+            "[C] code/framework/java-server/src/main/java/io/github/ibuildthecloud/gdapi/validation/ValidationHandler.java L136-174",
             "[C] code/framework/java-server/src/main/java/io/github/ibuildthecloud/gdapi/validation/ValidationHandler.java L372-444",
+            "[C] code/iaas/model/src/main/java/io/cattle/platform/core/model/Credential.java L36",
+            "[C] code/iaas/model/src/main/java/io/cattle/platform/core/model/Credential.java L80",
         ),
     ),
     _p(
@@ -923,7 +945,7 @@ RULES: tuple[Rule, ...] = (
         "test_rancher_keys.py::test_deleted_key_is_not_listed",
         cites=(
             "[C] code/framework/api/src/main/java/io/cattle/platform/api/resource/AbstractObjectResourceManager.java L298-327",
-            "[C] code/packaging/app-config/src/main/resources/META-INF/cattle/api-server/defaults.properties L54",
+            "[C] code/packaging/app-config/src/main/resources/META-INF/cattle/api-server/defaults.properties L53-54",
         ),
     ),
     _p(

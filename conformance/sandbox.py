@@ -5,7 +5,8 @@ revoke real tokens, redeploy real stacks or rewrite real settings. Before each g
 the sandbox points the object ids of destructive operations at objects the suite created (fresh
 scratch objects when needed), undoes settings and environment changes right after the call,
 keeps secrets out of updates, paces logins and token creations, and records what the requests
-created so that it is removed at the end. Read-only operations keep their generated ids.
+created so that it is removed at the end. Read-only operations keep their generated ids,
+except where Portainer answers an unknown id with a 500 (see `_prepare_listUsers`).
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ class PortainerSandbox:
         self.owned_teams: set[int] = set()
         self.owned_memberships: set[int] = set()
         self.owned_environments: set[int] = set()
+        self.fuzzer_tokens: set[int] = set()  # access tokens Schemathesis created (the fuzzer's)
         self._turn = itertools.count()
 
     def checks(self) -> list[Any]:
@@ -150,6 +152,21 @@ class PortainerSandbox:
         params = _params(case)
         if as_int(params.get("id")) is not None:
             params["id"] = self.world.fuzzer.id
+        # Portainer answers an unknown token id with 500 `API Key not found`
+        # (user_remove_access_token.go L59-63; the mock's 404 is a documented difference): a
+        # generated id that is not one of the fuzzer's tokens names a token of another user,
+        # which both refuse with 403 `Permission denied to remove api-key`.
+        other = self.world.admin2
+        key_id = as_int(params.get("keyID"))
+        if key_id is not None and key_id not in self.fuzzer_tokens and other and other.token_id:
+            params["keyID"] = other.token_id
+
+    def _prepare_listUsers(self, case: Any) -> None:
+        # Portainer answers an unknown environmentId with 500 `Unable to retrieve endpoint from
+        # the database` (user_list.go L58-62): the filter names an environment that exists.
+        query = _query(case)
+        if as_int(query.get("environmentId")) is not None:
+            query["environmentId"] = self.world.env_a
 
     def _prepare_deleteUser(self, case: Any) -> None:
         params = _params(case)
@@ -443,6 +460,12 @@ class PortainerSandbox:
                 )
         elif operation == "deleteStack" and status == 204:
             self.owned_stacks.pop(as_int(_params(case).get("id")) or -1, None)
+        elif operation == "createAccessToken" and status == 201:
+            token_id = (_json(response).get("apiKey") or {}).get("id")
+            if isinstance(token_id, int):
+                self.fuzzer_tokens.add(token_id)
+        elif operation == "deleteAccessToken" and status == 204:
+            self.fuzzer_tokens.discard(as_int(_params(case).get("keyID")) or -1)
         elif operation == "updateSettings" and self._settings_before is not None:
             if status < 400:  # a refused update changed nothing
                 self._restore_settings(self._settings_before)

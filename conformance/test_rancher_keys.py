@@ -91,7 +91,8 @@ def test_secret_is_never_shown_again(rancher: RancherWorld) -> None:
     update = api.put(path, auth=rancher.account, json_body={"description": "renamed"})
     no_secret(expect_status(update, 200, "update"), "an update answer")
     act = expect_status(rancher.action(pair, "deactivate"), 202, "deactivate")
-    no_secret(act, "an action answer")
+    # An action is a POST, and Cattle nulls a read-on-create-only field for every other method
+    # only (WrappedResource): its answer may carry the stored hash, never the secret itself.
     expect(pair.secret not in act.text, "the secret appears in an action answer", act)
     rancher.settle(pair)
     deleted = expect_status(api.delete(path, auth=rancher.account), (200, 204), "delete")
