@@ -41,6 +41,9 @@ GIT_STACK = {
     "composeFile": "docker-compose.yml",
 }
 GIT_STACK_PATH = "/api/stacks/{id}/git/redeploy?endpointId=1"
+# The Git read: the repository stack's compose file, as cloned (a read with a ceiling, like the
+# others; the redeploy above is a write, mock only).
+GIT_FILE_PATH = "/api/stacks/{id}/file"
 GIT_REDEPLOY_LUA = r"""
 request = function()
   local headers = {["Content-Type"] = "application/json"}
@@ -141,6 +144,12 @@ def targets(token: str, basic: str, stacks: int) -> list[Target]:
             portainer,
         ),
         Target(
+            "gitfile",
+            "GET /api/stacks/{id}/file (a repository stack)",
+            GIT_FILE_PATH,  # its id is known once Bench.prepare made the stack
+            portainer,
+        ),
+        Target(
             "pair",
             "POST create + DELETE stack (pairs)",
             "/api/stacks/create/standalone/string?endpointId=1",
@@ -205,15 +214,20 @@ class Bench:
         if response.status != 200:
             raise ServerFailed(f"the Git stack was not created: {response.status} {answer[:200]!r}")
         stack_id = json.loads(answer)["Id"]
-        git_path = GIT_STACK_PATH.format(id=stack_id)
         self.targets = [
-            replace(t, path=git_path)
-            if t.key == "git"
-            else replace(t, expect_items=t.expect_items + 1)  # the list shows the Git stack too
-            if t.expect_items is not None
-            else t
+            self._with_git_stack(t, stack_id)
             for t in targets(self.token, self.basic, self.stacks)  # each round's own mock
         ]
+
+    @staticmethod
+    def _with_git_stack(target: Target, stack_id: int) -> Target:
+        if target.key == "git":
+            return replace(target, path=GIT_STACK_PATH.format(id=stack_id))
+        if target.key == "gitfile":
+            return replace(target, path=GIT_FILE_PATH.format(id=stack_id))
+        if target.expect_items is not None:  # the list shows the Git stack too
+            return replace(target, expect_items=target.expect_items + 1)
+        return target
 
     def capture(self, server: Server) -> Path:
         """The mock's answer to each read target (and to the start-up probe), byte for byte."""

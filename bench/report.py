@@ -9,7 +9,7 @@ from typing import Any
 
 from bench.load import LoadResult
 
-READS = ("list", "get", "settings", "rancher", "docker")
+READS = ("list", "get", "settings", "rancher", "docker", "gitfile")
 STARTUP_LIMIT_S = 1.5
 MEMORY_LIMIT_MB = 150.0
 LIST_10K_MS = 25.0  # a list of 10,000 stacks at p50
