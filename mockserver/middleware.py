@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver import http_errors, limits, traffic
 from mockserver.answers import CachedReads
 from mockserver.auth import COOKIE_NAME
+from mockserver.direct import DirectWrites
 from mockserver.errors import MockError, PortainerError, RancherError
 from mockserver.portainer.csrf import CsrfGuard
 from mockserver.rancher.links import VERSION_SCOPE_KEY
@@ -196,7 +197,7 @@ class MockMiddleware:
         self.app = app
         self.runtime = runtime
         # Repeated reads answered from bytes, inside every per-request layer (answers.py).
-        self.reads = CachedReads(app, runtime)
+        self.reads = CachedReads(DirectWrites(app, app, runtime), runtime)
         self._csrf_app = CsrfGuard(self.reads)
         self._rancher_app = RancherWire(self.reads)
 

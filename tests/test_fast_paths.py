@@ -206,3 +206,44 @@ def test_a_contract_text_is_parsed_once_on_a_machine(monkeypatch, tmp_path) -> N
     dated = "openapi: 3.0.3\ninfo: {title: d, version: 2024-05-01}\npaths: {}\n"
     spec.parse_contract(dated)
     assert len(list((tmp_path / "contract-mock" / "contracts").glob("*.json"))) == 1
+
+
+def test_writes_are_served_by_the_direct_steps_and_unknown_routes_by_connexion(
+    client: TestClient, runtime, admin_key: str
+) -> None:  # type: ignore[no-untyped-def]
+    from mockserver.direct import DirectWrites
+
+    direct = client.app.reads.app  # type: ignore[attr-defined]
+    assert isinstance(direct, DirectWrites)
+    reached: list[str] = []
+    connexion_app = direct.app
+
+    async def recording(scope, receive, send):  # type: ignore[no-untyped-def]
+        reached.append(f"{scope['method']} {scope['path']}")
+        await connexion_app(scope, receive, send)
+
+    direct.app = recording
+    try:
+        body = {"Name": "direct", "StackFileContent": "services:\n  web:\n    image: nginx\n"}
+        created = client.post(
+            "/api/stacks/create/standalone/string?endpointId=1", json=body, headers=key(admin_key)
+        )
+        assert created.status_code == 200, created.text
+        bad = client.post(
+            "/api/stacks/create/standalone/string?endpointId=1",
+            json={"Name": 5},
+            headers=key(admin_key),
+        )
+        assert bad.status_code == 400 and bad.json()["message"] == "Invalid request payload"
+        unauthenticated = client.delete(f"/api/stacks/{created.json()['Id']}?endpointId=1")
+        assert unauthenticated.status_code == 401
+        deleted = client.delete(
+            f"/api/stacks/{created.json()['Id']}?endpointId=1", headers=key(admin_key)
+        )
+        assert deleted.status_code == 204
+        assert reached == []  # every write above took the direct steps
+        missing = client.post("/api/no-such-route", json={}, headers=key(admin_key))
+        assert missing.status_code == 404
+        assert reached == ["POST /api/no-such-route"]
+    finally:
+        direct.app = connexion_app

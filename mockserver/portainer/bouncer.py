@@ -64,28 +64,33 @@ class Bouncer:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             routing = scope.get("extensions", {}).get("connexion_routing", {})
-            operation_id = routing.get("operation_id")
-            # Connexion routes a copy of the scope; its state is shared (answers.py reads both:
-            # the operation, and the state's generation once the caller is authenticated).
-            scope.get("state", {})[OPERATION_SLOT] = (operation_id, self.runtime.store.generation)
-            guard = self.runtime.route_guards.get(operation_id)
-            token_info = scope.get("state", {}).get(TOKEN_INFO_SLOT) or {}
-            if guard is not None:
-                client = scope.get("client")
-                check(
-                    guard,
-                    token_info.get("identity"),
-                    client[0] if client else "unknown",
-                    self.runtime.portainer.ctx,
-                )
-            if operation_id in self.runtime.portainer.checked_before_body:
-                self.runtime.portainer.check_before_body(
-                    operation_id,
-                    token_info.get("identity"),
-                    go_ints(scope.get("path_params") or {}),
-                    go_ints(dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))),
-                )
+            guard_request(self.runtime, scope, routing.get("operation_id"))
         await self.app(scope, receive, send)
+
+
+def guard_request(runtime: Any, scope: Scope, operation_id: str | None) -> None:
+    """The bouncer's checks of one routed request (raises the refusal); also notes the operation
+    and the state's generation for the journal and the kept answers."""
+    # Connexion routes a copy of the scope; its state is shared (answers.py reads both:
+    # the operation, and the state's generation once the caller is authenticated).
+    scope.get("state", {})[OPERATION_SLOT] = (operation_id, runtime.store.generation)
+    guard = runtime.route_guards.get(operation_id)
+    token_info = scope.get("state", {}).get(TOKEN_INFO_SLOT) or {}
+    if guard is not None:
+        client = scope.get("client")
+        check(
+            guard,
+            token_info.get("identity"),
+            client[0] if client else "unknown",
+            runtime.portainer.ctx,
+        )
+    if operation_id in runtime.portainer.checked_before_body:
+        runtime.portainer.check_before_body(
+            operation_id,
+            token_info.get("identity"),
+            go_ints(scope.get("path_params") or {}),
+            go_ints(dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))),
+        )
 
 
 def go_ints(values: Mapping[str, Any]) -> dict[str, int | None]:
