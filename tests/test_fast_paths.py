@@ -247,3 +247,25 @@ def test_writes_are_served_by_the_direct_steps_and_unknown_routes_by_connexion(
         assert reached == ["POST /api/no-such-route"]
     finally:
         direct.app = connexion_app
+
+
+def test_stack_words_are_the_words_fakers_unique_word_draws() -> None:
+    from faker import Faker
+    from faker.exceptions import UniquenessException
+
+    ours, theirs = Faker(), Faker()
+    ours.seed_instance(7)
+    theirs.seed_instance(7)
+    words = seed._StackWords(ours)
+    exhausted = False
+    for index in range(1_200):  # past the end of the word list, where Faker gives up
+        if not exhausted:
+            try:
+                expected = str(theirs.unique.word())
+            except UniquenessException:
+                exhausted = True
+        if exhausted:
+            expected = f"{theirs.word()}{index}"
+        assert words.next(index) == expected
+    assert exhausted and words.exhausted
+    assert ours.random.random() == theirs.random.random()  # the generator is left where it was
