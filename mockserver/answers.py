@@ -88,7 +88,7 @@ MAX_ENTRIES = 4096
 MAX_BYTES = 64 * 1024 * 1024  # a 100,000-stack list is ~55 MB
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Answer:
     """One kept answer: who it was made for, and what was sent."""
 
@@ -97,6 +97,15 @@ class Answer:
     headers: list[tuple[bytes, bytes]]
     body: bytes
     second: int | None = None  # for a CLOCKED operation, the clock's second it shows
+    # The headers the outermost layer sent with it, before any per-request stamp (Portainer's
+    # CSRF token), once it has seen the answer go out (mockserver/replay.py); and whether the
+    # CSRF layer stamps it.
+    door_headers: list[tuple[bytes, bytes]] | None = None
+    door_csrf: bool = False
+
+
+# Where CachedReads leaves (request key, Answer) when a request's answer is a kept one.
+KEPT_SLOT = "mock.kept"
 
 
 class AnswerCache:
@@ -183,14 +192,12 @@ class CachedReads:
         if key is None:
             await self.app(scope, receive, send)
             return
-        store = self.runtime.store
-        kept = self.cache.get(key, store.generation)
-        if kept is not None and (kept.second is None or kept.second == store.now()):
-            generation = store.generation
-            token_info = self._authenticate(scope, kept.caller)
-            # authenticating may change the state (a token's lastUsed): then the answer may too
-            if token_info is not None and store.generation == generation:
+        kept = self.kept(key)
+        if kept is not None:
+            token_info = self.recheck(scope, kept)
+            if token_info is not None:
                 scope["state"][TOKEN_INFO_SLOT] = token_info
+                scope["state"][KEPT_SLOT] = (key, kept)
                 headers = list(kept.headers)  # a layer outside may not change the kept list
                 await send(
                     {"type": "http.response.start", "status": kept.status, "headers": headers}
@@ -198,6 +205,24 @@ class CachedReads:
                 await send({"type": "http.response.body", "body": kept.body})
                 return
         await self._compute(key, scope, receive, send)
+
+    def kept(self, key: Hashable) -> Answer | None:
+        """The answer kept for this request key, if it is still the state's (and the clock's)."""
+        store = self.runtime.store
+        kept = self.cache.get(key, store.generation)
+        if kept is None or (kept.second is not None and kept.second != store.now()):
+            return None
+        return kept
+
+    def recheck(self, scope: Scope, kept: Answer) -> dict[str, Any] | None:
+        """The token_info of the request's credential, checked again, when the kept answer may
+        be sent: it stands for the caller the answer was made for, and checking it did not
+        change the state (a token's lastUsed stamp may: then the answer may change too)."""
+        generation = self.runtime.store.generation
+        token_info = self._authenticate(scope, kept.caller)
+        if token_info is None or self.runtime.store.generation != generation:
+            return None
+        return token_info
 
     async def _compute(self, key: Hashable, scope: Scope, receive: Receive, send: Send) -> None:
         """The full path; its answer is kept when it may be reused: the state did not change
@@ -235,6 +260,7 @@ class CachedReads:
         headers = list(start.get("headers", []))
         answer = Answer(caller, start["status"], headers, b"".join(chunks), shown)
         self.cache.put(key, generation, answer)
+        state[KEPT_SLOT] = (key, answer)
 
     def _authenticate(self, scope: Scope, caller: Hashable) -> dict[str, Any] | None:
         """The request's credential checked again: the token_info the security function would

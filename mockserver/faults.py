@@ -279,6 +279,11 @@ class Faults:
             headers=data.get("headers"),
         )
 
+    @property
+    def active(self) -> bool:
+        """Whether any rule is set (a request may then meet one)."""
+        return bool(self._rules)
+
     def take(self, method: str, path: str) -> Fault | None:
         """The first rule matching this request, counting the hit; spent rules are removed."""
         if not self._rules:  # the usual case: no lock taken

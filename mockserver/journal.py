@@ -14,7 +14,7 @@ import fnmatch
 import re
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +26,9 @@ QUERY_TEXT_KEPT = 1024
 PATH_KEPT = 2048
 CUT = "...[cut]"
 _ENTRY_OVERHEAD = 400  # bytes an entry takes besides its path and query (a fair estimate)
+# A query string up to this long is kept as it came until the journal is read; a longer one
+# is bounded (QUERY_PARAMS_KEPT, QUERY_TEXT_KEPT) as it is recorded.
+_QUERY_RAW_KEPT = 8 * 1024
 # Where the security functions leave the token_info of the request (in `scope["state"]`).
 TOKEN_INFO_SLOT = "mock.token_info"
 # Where the bouncer leaves the operationId Connexion routed the request to, with the state's
@@ -116,11 +119,53 @@ class Entry:
 
     def size(self) -> int:
         """About how many bytes the entry holds (for the journal's byte bound)."""
-        query = sum(
-            len(k) + (sum(map(len, v)) if isinstance(v, list) else len(v))
-            for k, v in self.query.items()
+        return _ENTRY_OVERHEAD + len(self.path) + _query_size(self.query)
+
+
+def _query_size(query: dict[str, str | list[str]]) -> int:
+    text = sum(
+        len(k) + (sum(map(len, v)) if isinstance(v, list) else len(v)) for k, v in query.items()
+    )
+    return text + 40 * len(query)
+
+
+def _entry(record: list[Any]) -> Entry:
+    """The Entry of a journal record (see Journal.record), built on first reading."""
+    if record[0] is None:
+        (
+            _,
+            _,
+            seq,
+            started,
+            method,
+            path,
+            path_cut,
+            query,
+            raw,
+            query_cut,
+            caller,
+            credential,
+            token_info,
+            status,
+            duration_ms,
+            fault,
+        ) = record
+        if raw:
+            query, query_cut = bounded_query(query)
+        record[0] = Entry(
+            seq=seq,
+            time=started,
+            method=method,
+            path=redact_path(path),
+            query=query,
+            caller=caller if caller is not None else caller_from(credential, token_info),
+            status=status,
+            duration_ms=duration_ms,
+            fault=fault,
+            truncated=path_cut or query_cut,
         )
-        return _ENTRY_OVERHEAD + len(self.path) + query + 40 * len(self.query)
+        del record[2:]  # only the Entry and the size are needed now
+    return record[0]
 
 
 def _cut(text: str, keep: int) -> tuple[str, bool]:
@@ -183,16 +228,29 @@ def bounded_query(
     return query, cut
 
 
-def presented_credential(headers: Mapping[str, str], rancher: bool = False) -> str | None:
-    """The kind of credential a request carries for its family (header names in lower case)."""
-    authorization = headers.get("authorization", "").strip()
-    if authorization.lower().startswith("basic "):
+def presented_credential(
+    headers: Iterable[tuple[bytes, bytes]], rancher: bool = False
+) -> str | None:
+    """The kind of credential a request carries for its family (its ASGI headers; of a repeated
+    header, the last counts)."""
+    authorization = cookie = b""
+    api_key = False
+    for name, value in headers:
+        name = name.lower()
+        if name == b"authorization":
+            authorization = value
+        elif name == b"x-api-key":
+            api_key = True
+        elif name == b"cookie":
+            cookie = value
+    shown = authorization.decode("latin-1").strip()
+    if shown.lower().startswith("basic "):
         return "basic"
     if rancher:
         return None
-    if "x-api-key" in headers:
+    if api_key:
         return "apikey"
-    if authorization or "portainer_api_key=" in headers.get("cookie", ""):
+    if shown or b"portainer_api_key=" in cookie:
         return "jwt"
     return None
 
@@ -248,7 +306,7 @@ class Journal:
     """The last requests, oldest first: at most `maxlen` entries and about `max_bytes` bytes."""
 
     def __init__(self, maxlen: int = 10_000, max_bytes: int = 16 * 1024 * 1024) -> None:
-        self._entries: deque[Entry] = deque()
+        self._entries: deque[list[Any]] = deque()  # see record() and _entry()
         self.maxlen = maxlen
         self.max_bytes = max_bytes
         self._bytes = 0
@@ -263,38 +321,56 @@ class Journal:
         method: str,
         path: str,
         query: bytes | str,
-        caller: Caller | None,
         status: int | None,
         duration_ms: float,
+        caller: Caller | None = None,
+        credential: str | None = None,
+        token_info: Any = None,
         fault: str | None = None,
         generation: int | None = None,
-    ) -> Entry | None:
-        """Add an entry; None (nothing kept) when the journal was cleared since `generation`."""
+    ) -> bool:
+        """Add an entry; False (nothing kept) when the journal was cleared since `generation`.
+
+        The caller is `caller`, or the one `caller_from(credential, token_info)` names. What
+        only reading the journal needs (redaction, the query's parsed form, the caller) is
+        worked out when the entry is first read: recording is on every request's path."""
+        kept_path, path_cut = _cut(path, PATH_KEPT)
+        if len(query) <= _QUERY_RAW_KEPT:
+            parsed, query_cut = None, False  # read into its bounded form when first read
+            size = 2 * len(query) + 50 * (query.count("&" if isinstance(query, str) else b"&") + 1)
+        else:
+            parsed, query_cut = bounded_query(query)
+            size = _query_size(parsed)
+        size += _ENTRY_OVERHEAD + 2 * len(kept_path)  # redaction may lengthen a short token
         with self._lock:
             if generation is not None and generation != self.generation:
-                return None
+                return False
             self._seq += 1
-            kept_path, path_cut = _cut(path, PATH_KEPT)
-            kept_query, query_cut = bounded_query(query)
-            entry = Entry(
-                seq=self._seq,
-                time=started,
-                method=method.upper()[:32],
-                path=redact_path(kept_path),
-                query=kept_query,
-                caller=caller,
-                status=status,
-                duration_ms=duration_ms,
-                fault=fault,
-                truncated=path_cut or query_cut,
-            )
-            self._entries.append(entry)
-            self._bytes += entry.size()
+            record = [
+                None,  # the Entry, once built (_entry)
+                size,
+                self._seq,
+                started,
+                method.upper()[:32],
+                kept_path,
+                path_cut,
+                query if parsed is None else parsed,
+                parsed is None,
+                query_cut,
+                caller,
+                credential,
+                token_info,
+                status,
+                duration_ms,
+                fault,
+            ]
+            self._entries.append(record)
+            self._bytes += size
             while self._entries and (
                 len(self._entries) > self.maxlen or self._bytes > self.max_bytes
             ):
-                self._bytes -= self._entries.popleft().size()
-            return entry
+                self._bytes -= self._entries.popleft()[1]
+            return True
 
     def entries(
         self,
@@ -307,7 +383,7 @@ class Journal:
     ) -> list[Entry]:
         """The entries matching every filter given, oldest first."""
         with self._lock:
-            entries = list(self._entries)
+            entries = [_entry(record) for record in self._entries]
         matches = path_matcher(path)
         return [
             e

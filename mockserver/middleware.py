@@ -24,6 +24,7 @@ from mockserver.errors import MockError, PortainerError, RancherError
 from mockserver.portainer.csrf import CsrfGuard
 from mockserver.rancher.links import VERSION_SCOPE_KEY
 from mockserver.rancher.wire import RancherWire
+from mockserver.replay import Replays
 
 log = logging.getLogger("mockserver")
 
@@ -198,6 +199,7 @@ class MockMiddleware:
         self.runtime = runtime
         # Repeated reads answered from bytes, inside every per-request layer (answers.py).
         self.reads = CachedReads(DirectWrites(app, app, runtime), runtime)
+        self.replays = Replays(runtime, self.reads)  # the same reads again, from the door
         self._csrf_app = CsrfGuard(self.reads)
         self._rancher_app = RancherWire(self.reads)
 
@@ -205,23 +207,29 @@ class MockMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        replay_key = self.replays.key(scope) if scope["method"] == "GET" else None
+        if replay_key is not None and await self.replays.replay(replay_key, scope, send):
+            return
         # The server's request cycle, for a `drop` fault (the wrappers below hide it).
         cycle = getattr(send, "__self__", None) or getattr(receive, "__self__", None)
         scope.setdefault("state", {})[traffic.CYCLE_SLOT] = cycle
-        started = False
+        start: Message | None = None
 
         async def watch(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
+            nonlocal start
+            if start is None and message["type"] == "http.response.start":
+                start = message
             await send(message)
 
         try:
             await self._serve(scope, receive, watch)
+            if replay_key is not None and start is not None:
+                self.replays.learn(replay_key, scope, start)
         except traffic.ConnectionDropped:
             raise  # in-process, a `drop` fault is this exception (see traffic.drop_connection)
         except Exception as exc:  # a bug below: still the family's body, never a bare 500
             log.error("unexpected error on %s %s", scope["method"], scope["path"], exc_info=exc)
-            if not started:
+            if start is None:
                 await traffic.send_error(send, _server_error(scope["path"]), {})
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver.errors import MockError
 from mockserver.faults import Fault, FaultError
 from mockserver.http_errors import is_rancher, render
-from mockserver.journal import TOKEN_INFO_SLOT, caller_from, presented_credential
+from mockserver.journal import TOKEN_INFO_SLOT, presented_credential
 
 
 class ConnectionDropped(ConnectionError):
@@ -53,21 +53,41 @@ async def observe(runtime: Any, app: ASGIApp, scope: Scope, receive: Receive, se
         else:
             await _apply(fault, faults, faults_generation, app, scope, receive, send, watch)
     finally:
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        journal.record(
+        journal_request(
+            runtime,
+            scope,
             started=started,
-            method=scope["method"],
-            path=scope["path"],
-            query=scope.get("query_string", b""),
-            caller=caller_from(
-                presented_credential(headers, rancher=is_rancher(scope["path"])),
-                state.get(TOKEN_INFO_SLOT),
-            ),
-            status=status,
-            duration_ms=(time.perf_counter() - clock) * 1000,
-            fault=fault.describe() if fault else None,
+            clock=clock,
             generation=journal_generation,
+            status=status,
+            fault=fault.describe() if fault else None,
         )
+
+
+def journal_request(
+    runtime: Any,
+    scope: Scope,
+    *,
+    started: float,
+    clock: float,
+    generation: int,
+    status: int | None,
+    fault: str | None = None,
+) -> None:
+    """The journal entry of one request that began at `started` (wall) and `clock`
+    (perf_counter), while the journal was at `generation`."""
+    runtime.journal.record(
+        started=started,
+        method=scope["method"],
+        path=scope["path"],
+        query=scope.get("query_string", b""),
+        credential=presented_credential(scope["headers"], rancher=is_rancher(scope["path"])),
+        token_info=scope["state"].get(TOKEN_INFO_SLOT),
+        status=status,
+        duration_ms=(time.perf_counter() - clock) * 1000,
+        fault=fault,
+        generation=generation,
+    )
 
 
 async def _apply(

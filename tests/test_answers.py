@@ -10,6 +10,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from mockserver import secrets
 from mockserver.answers import Answer, AnswerCache
 from mockserver.app import create_app
 from mockserver.config import MockConfig
@@ -262,6 +263,75 @@ def test_each_answer_still_gets_its_own_csrf_token(client: TestClient, admin_key
         tokens.add(answer.headers["x-csrf-token"])
         assert answer.cookies.get("_gorilla_csrf") == answer.headers["x-csrf-token"]
     assert len(tokens) == 3
+
+
+# -- replayed at the door (mockserver/replay.py)
+@pytest.fixture
+def inner_calls(app: Any, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the requests that reach the layers inside the door (Portainer's)."""
+    calls: list[str] = []
+    inner = app._csrf_app.app
+
+    async def counting(scope: Any, receive: Any, send: Any) -> None:
+        calls.append(scope["path"])
+        await inner(scope, receive, send)
+
+    monkeypatch.setattr(app._csrf_app, "app", counting)
+    return calls
+
+
+def test_a_read_seen_once_is_replayed_from_the_door_as_the_full_path_sent_it(
+    client: TestClient, admin_key: str, inner_calls: list[str]
+) -> None:
+    client.get("/api/stacks", headers=key(admin_key))  # hands out the CSRF cookie
+    full = client.get("/api/stacks", headers=key(admin_key))  # the same request from now on
+    replayed = [client.get("/api/stacks", headers=key(admin_key)) for _ in range(3)]
+    assert inner_calls == ["/api/stacks"] * 2
+    for answer in replayed:
+        assert answer.status_code == 200
+        assert answer.content == full.content
+        assert answer.headers.multi_items() == full.headers.multi_items()
+
+
+def test_the_door_hands_out_a_new_csrf_token_to_each_request_without_one(
+    client: TestClient, admin_key: str, inner_calls: list[str]
+) -> None:
+    tokens = set()
+    for _ in range(4):
+        client.cookies.clear()
+        answer = client.get("/api/settings", headers=key(admin_key))
+        assert answer.cookies.get("_gorilla_csrf") == answer.headers["x-csrf-token"]
+        tokens.add(answer.headers["x-csrf-token"])
+    assert len(tokens) == 4
+    assert len(inner_calls) == 1  # the three others were replayed, each with its own token
+
+
+def test_a_request_the_mock_rewrites_on_the_way_in_is_never_replayed_from_the_door(
+    client: TestClient, runtime: Runtime, inner_calls: list[str]
+) -> None:
+    jwt = login(client, "admin", runtime.seeded.accounts["admin"].password)
+    bare = {"Authorization": jwt}  # Portainer accepts a JWT without "Bearer "; the mock adds it
+    answers = [client.get("/api/stacks", headers=bare) for _ in range(3)]
+    assert {a.status_code for a in answers} == {200}
+    assert answers[1].content == answers[2].content
+    assert inner_calls.count("/api/stacks") == 3
+
+
+def test_the_door_checks_the_credential_and_the_state_on_every_replay(
+    client: TestClient, admin_key: str, runtime: Runtime, inner_calls: list[str]
+) -> None:
+    for _ in range(3):
+        assert "httpd" not in client.get("/api/stacks/1/file", headers=key(admin_key)).text
+    assert len(inner_calls) == 2  # the third was replayed
+    _update_stack(client, key(admin_key))
+    assert "httpd" in client.get("/api/stacks/1/file", headers=key(admin_key)).text
+    for _ in range(2):  # replayed again: the door has learned the new answer
+        assert "httpd" in client.get("/api/stacks/1/file", headers=key(admin_key)).text
+    token = runtime.store.token_by_digest(secrets.token_digest(admin_key))
+    assert token is not None
+    revoked = client.delete(f"/api/users/{token.user_id}/tokens/{token.id}", headers=key(admin_key))
+    assert revoked.status_code == 204
+    assert client.get("/api/stacks/1/file", headers=key(admin_key)).status_code == 401
 
 
 # -- Rancher: a key's state that changes with the clock

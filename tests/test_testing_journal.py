@@ -211,7 +211,7 @@ def test_a_request_begun_before_a_clear_is_not_recorded() -> None:
         duration_ms=1.0,
         generation=generation,
     )
-    assert kept is None and len(journal) == 0
+    assert kept is False and len(journal) == 0
 
 
 def test_redaction_rules() -> None:

@@ -26,6 +26,9 @@ CSRF_COOKIE = "_gorilla_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 CSRF_COOKIE_MAX_AGE = 12 * 3600  # gorilla's default
+_HEADER_NAME = CSRF_HEADER.lower().encode()
+# Where CsrfGuard leaves an answer's headers as they were before it stamped them (replay.py).
+UNSTAMPED_SLOT = "mock.csrf_unstamped"
 
 
 def new_token() -> str:
@@ -45,14 +48,17 @@ def refusal(method: str, cookies: Mapping[str, str], headers: Mapping[str, str])
     return None
 
 
-def _cookies(scope: Scope) -> dict[str, str]:
+def cookies_of(scope: Scope) -> dict[str, str]:
+    """The request's cookies by name (as Python's cookie parser reads them)."""
+    values = [value for name, value in scope["headers"] if name == b"cookie"]
+    if not values:
+        return {}
     jar: SimpleCookie = SimpleCookie()
-    for name, value in scope["headers"]:
-        if name == b"cookie":
-            try:
-                jar.load(value.decode("latin-1"))
-            except Exception:
-                continue
+    for value in values:
+        try:
+            jar.load(value.decode("latin-1"))
+        except Exception:
+            continue
     return {key: morsel.value for key, morsel in jar.items()}
 
 
@@ -68,7 +74,7 @@ class CsrfGuard:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        cookies = _cookies(scope)
+        cookies = cookies_of(scope)
         safe = scope["method"] in SAFE_METHODS  # refusal() needs no headers for these
         reason = None if safe else refusal(scope["method"], cookies, _headers(scope))
         if reason is not None:
@@ -86,21 +92,36 @@ class CsrfGuard:
             )
             await send({"type": "http.response.body", "body": body})
             return
-        token = cookies.get(CSRF_COOKIE) or new_token()
-        fresh = CSRF_COOKIE not in cookies
+        token, fresh = token_for(cookies)
+        scope["state"][UNSTAMPED_SLOT] = None
 
         async def hand_out(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                if 200 <= message["status"] < 300:
-                    headers.append((CSRF_HEADER.lower().encode(), token.encode()))
-                if fresh:
-                    cookie = (
-                        f"{CSRF_COOKIE}={token}; Path=/; Max-Age={CSRF_COOKIE_MAX_AGE}; "
-                        "HttpOnly; SameSite=Lax"
-                    )
-                    headers.append((b"set-cookie", cookie.encode()))
-                message = {**message, "headers": headers}
+                headers = message.get("headers", [])
+                scope["state"][UNSTAMPED_SLOT] = headers
+                message = {**message, "headers": stamped(headers, message["status"], token, fresh)}
             await send(message)
 
         await self.app(scope, receive, hand_out)
+
+
+def token_for(cookies: Mapping[str, str]) -> tuple[str, bool]:
+    """The CSRF token an answer hands out, and whether it is new (then also set as a cookie):
+    the one the `_gorilla_csrf` cookie holds, or a new one."""
+    token = cookies.get(CSRF_COOKIE)
+    return (token, False) if token else (new_token(), True)
+
+
+def stamped(
+    headers: list[tuple[bytes, bytes]], status: int, token: str, fresh: bool
+) -> list[tuple[bytes, bytes]]:
+    """An answer's headers with what gorilla adds: the token on a 2xx, the cookie when new."""
+    headers = list(headers)
+    if 200 <= status < 300:
+        headers.append((_HEADER_NAME, token.encode()))
+    if fresh:
+        cookie = (
+            f"{CSRF_COOKIE}={token}; Path=/; Max-Age={CSRF_COOKIE_MAX_AGE}; HttpOnly; SameSite=Lax"
+        )
+        headers.append((b"set-cookie", cookie.encode()))
+    return headers
