@@ -22,12 +22,22 @@ path: a 404 or 405, a redirect) is handed to the full Connexion stack, unchanged
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import json
 import re
 import typing as t
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
+from connexion.context import _context, _operation, _receive, _scope
+from connexion.decorators import parameter as connexion_parameter
+from connexion.decorators.parameter import CONTEXT_NAME, get_arguments, unwrap_decorators
+from connexion.decorators.response import AsyncResponseDecorator
 from connexion.frameworks.starlette import PATH_PARAMETER
-from connexion.lifecycle import ConnexionRequest
+from connexion.frameworks.starlette import Starlette as StarletteFramework
+from connexion.http_facts import FORM_CONTENT_TYPES
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware.context import ContextMiddleware, ContextOperation
 from connexion.middleware.request_validation import (
     RequestValidationMiddleware,
@@ -38,7 +48,9 @@ from connexion.middleware.response_validation import (
     ResponseValidationOperation,
 )
 from connexion.middleware.security import SecurityMiddleware
-from connexion.utils import is_nullable
+from connexion.utils import inspect_function_arguments, is_json_mimetype, is_nullable
+from python_multipart.multipart import parse_options_header
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -80,14 +92,16 @@ class _RequestValidation(RequestValidationOperation):
     def __init__(self, next_app: ASGIApp, **kwargs: t.Any) -> None:
         super().__init__(next_app, **kwargs)
         operation = self._operation
-        uri_parser = operation._uri_parser_class(operation.parameters, operation.body_definition())
+        uri_parser = _uri_parser(operation)
         self._parameters = self._validator_map["parameter"](
             operation.parameters,
             uri_parser=uri_parser,
             strict_validation=self.strict_validation,
             security_query_params=self.security_query_params,
         )
+        self._uri_parser = uri_parser
         self._accepted: set[str] = set()
+        self._bodies: dict[str, tuple[t.Any, t.Any, bool]] = {}
 
     def validate_mime_type(self, mime_type: str) -> None:
         if mime_type in self._accepted:
@@ -95,26 +109,159 @@ class _RequestValidation(RequestValidationOperation):
         super().validate_mime_type(mime_type)  # raises for one the operation does not take
         self._accepted.add(mime_type)
 
+    def _body_check(self, mime_type: str) -> tuple[t.Any, t.Any, bool]:
+        """(validator class or None, schema, nullable) of a body sent as `mime_type`."""
+        operation = self._operation
+        schema = operation.body_schema(mime_type)
+        body_validator = self._validator_map["body"].get(mime_type) if schema else None
+        return body_validator, schema, is_nullable(operation.body_definition(mime_type))
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self._parameters.validate(scope)
         mime_type, encoding = self.extract_content_type(scope["headers"])
         self.validate_mime_type(mime_type)
-        operation = self._operation
-        schema = operation.body_schema(mime_type)
-        body_validator = self._validator_map["body"].get(mime_type) if schema else None
+        body = self._bodies.get(mime_type)
+        if body is None:
+            body = self._bodies[mime_type] = self._body_check(mime_type)
+        body_validator, schema, nullable = body
         if body_validator is not None:
             validator = body_validator(
                 schema=schema,
-                required=operation.request_body.get("required", False),
-                nullable=is_nullable(operation.body_definition(mime_type)),
+                required=self._operation.request_body.get("required", False),
+                nullable=nullable,
                 encoding=encoding,
                 strict_validation=self.strict_validation,
-                uri_parser=operation.uri_parser_class(
-                    operation.parameters, operation.body_definition()
-                ),
+                uri_parser=self._uri_parser,
             )
             receive, scope = await validator.wrap_receive(receive, scope=scope)
         await self.next_app(scope, receive, send)
+
+
+class _Call:
+    """What Connexion runs for one operation once validation is done (ContextOperation, then
+    the operation: its parameter decorator, the handler and its response decorator), with what
+    depends on the operation alone worked out once and the real operation object passed where
+    Connexion reads it through its context proxy: the context set as ContextOperation sets it,
+    the handler's arguments by Connexion's own `get_arguments`, the answer by Connexion's own
+    response decorator. A form body (multipart or urlencoded) goes to Connexion's own chain."""
+
+    def __init__(self, connexion_operation: t.Any, operation: t.Any) -> None:
+        self.fallback = ContextOperation(connexion_operation, operation=operation)
+        self.operation = operation
+        self.function = connexion_operation._fn
+        self.is_async = asyncio.iscoroutinefunction(self.function)
+        self.arguments, self.has_kwargs = inspect_function_arguments(
+            unwrap_decorators(self.function)
+        )
+        self.uri_parser = _uri_parser(operation)
+        self.responses = AsyncResponseDecorator(
+            framework=StarletteFramework, jsonifier=connexion_operation.jsonifier
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        content_type = _header(scope, b"content-type") or "application/octet-stream"
+        mimetype = parse_options_header(content_type)[0].decode()
+        if mimetype in FORM_CONTENT_TYPES:
+            await self.fallback(scope, receive, send)
+            return
+        operation = self.operation
+        pythonic = connexion_parameter.pythonic  # made to remember its names (hotpath.install)
+        context = scope.get("extensions", {}).get("connexion_context", {})
+        _context.set(context)
+        _operation.set(operation)
+        _receive.set(receive)
+        _scope.set(scope)
+        arguments, has_kwargs = self.arguments, self.has_kwargs
+        body = None
+        if pythonic(operation.body_name(content_type)) in arguments or has_kwargs:
+            raw = await _read(receive)
+            if is_json_mimetype(content_type):
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    body = None
+            else:
+                body = raw or None
+        grouped: dict[str, list[str]] = {}
+        for name, value in parse_qsl(
+            scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
+        ):
+            grouped.setdefault(name, []).append(value)
+        kwargs = get_arguments(
+            operation,
+            path_params=self.uri_parser.resolve_path(scope.get("path_params", {})),
+            query_params=self.uri_parser.resolve_query(grouped),
+            body=body,
+            files={},
+            arguments=arguments,
+            has_kwargs=has_kwargs,
+            sanitize=pythonic,
+            content_type=mimetype,
+        )
+        kwargs = {pythonic(k): v for k, v in kwargs.items()}
+        for key, value in context.items():
+            if has_kwargs or key in arguments:
+                kwargs[key] = value
+        if CONTEXT_NAME in arguments:
+            kwargs[CONTEXT_NAME] = context
+        if self.is_async:
+            answer = await self.function(**kwargs)
+        else:
+            answer = await run_in_threadpool(self.function, **kwargs)
+        if not StarletteFramework.is_framework_response(answer):
+            if isinstance(answer, ConnexionResponse):
+                answer = StarletteFramework.connexion_to_framework_response(answer)
+            else:
+                answer = self.responses.build_framework_response(answer)
+        await answer(scope, receive, send)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def _read(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _uri_parser(operation: t.Any) -> t.Any:
+    """Connexion's URI parser for `operation`, its parameters' schemas gathered once (Connexion
+    gathers them again for every query parameter of every request)."""
+    parser_class = operation._uri_parser_class
+    remembering = _REMEMBERING.get(parser_class)
+    if remembering is None:
+        remembering = _REMEMBERING[parser_class] = type(
+            parser_class.__name__,
+            (parser_class,),
+            {"param_schemas": functools.cached_property(parser_class.param_schemas.fget)},
+        )
+    return remembering(operation.parameters, operation.body_definition())
+
+
+_REMEMBERING: dict[type, type] = {}
+
+
+class _ResponseValidation(ResponseValidationOperation):
+    """Connexion's response validation of one operation, remembering the content types it
+    has accepted (Connexion matched each answer's against the contract's patterns)."""
+
+    def __init__(self, next_app: ASGIApp, **kwargs: t.Any) -> None:
+        super().__init__(next_app, **kwargs)
+        self._accepted: set[str] = set()
+
+    def validate_mime_type(self, mime_type: str) -> None:
+        if mime_type in self._accepted:
+            return
+        super().validate_mime_type(mime_type)  # raises for one the operation does not give
+        self._accepted.add(mime_type)
 
 
 def _compile_path(path: str, types: dict[str, str]) -> tuple[re.Pattern[str], dict[str, t.Any]]:
@@ -235,10 +382,10 @@ class DirectWrites:
                     method = operation.method.upper()
                     if method not in WRITES or not operation.path.startswith(PREFIX):
                         continue
-                    app: ASGIApp = ContextOperation(operations[operation_id], operation=operation)
+                    app: ASGIApp = _Call(operations[operation_id], operation)
                     if response_validation is not None:
                         response_api = response_validation.apis[base_path][0]
-                        app = ResponseValidationOperation(
+                        app = _ResponseValidation(
                             app, operation=operation, validator_map=response_api.validator_map
                         )
                     app = _RequestValidation(

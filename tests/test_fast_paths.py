@@ -269,3 +269,93 @@ def test_stack_words_are_the_words_fakers_unique_word_draws() -> None:
         assert words.next(index) == expected
     assert exhausted and words.exhausted
     assert ours.random.random() == theirs.random.random()  # the generator is left where it was
+
+
+def _write_script(client: TestClient, token: str) -> list[tuple[int, str]]:
+    """Writes of every shape a Portainer client sends (JSON bodies, path and query parameters,
+    a form upload, refusals), and what each answered."""
+    auth = key(token)
+    stack = "services:\n  web:\n    image: nginx\n"
+    answers = []
+
+    def note(response) -> None:  # type: ignore[no-untyped-def]
+        answers.append((response.status_code, response.text))
+
+    string = "/api/stacks/create/standalone/string?endpointId=1"
+    note(client.post(string, json={"Name": "one", "StackFileContent": stack}, headers=auth))
+    note(
+        client.post(string, json={"Name": "two", "StackFileContent": "services: [x"}, headers=auth)
+    )
+    note(client.post(string, json={"Name": 5}, headers=auth))
+    note(client.post(string, content=b"{not json", headers=auth))
+    note(client.post(string, json={"Name": "three", "StackFileContent": stack}, headers=auth))
+    stack_id = json.loads(answers[0][1])["Id"]
+    note(
+        client.put(
+            f"/api/stacks/{stack_id}?endpointId=1",
+            json={"StackFileContent": stack.replace("nginx", "httpd"), "Env": []},
+            headers=auth,
+        )
+    )
+    note(client.post(f"/api/stacks/{stack_id}/stop?endpointId=1", headers=auth))
+    note(client.post(f"/api/stacks/{stack_id}/stop?endpointId=1", headers=auth))
+    note(client.post(f"/api/stacks/{stack_id}/start?endpointId=x", headers=auth))
+    note(
+        client.post(
+            "/api/stacks/create/standalone/file?endpointId=1",
+            data={"Name": "uploaded"},
+            files={"file": ("docker-compose.yml", stack.encode())},
+            headers=auth,
+        )
+    )
+    note(
+        client.post(
+            "/api/users",
+            json={"username": "erin", "password": "erin-pw-12345", "role": 2},
+            headers=auth,
+        )
+    )
+    note(client.post("/api/teams", json={"name": "ops"}, headers=auth))
+    note(client.put("/api/settings", json={"SnapshotInterval": "10m"}, headers=auth))
+    note(client.delete(f"/api/stacks/{stack_id}?endpointId=1&external=false", headers=auth))
+    note(client.delete(f"/api/stacks/{stack_id}?endpointId=1", headers=auth))
+    note(client.delete("/api/stacks/99999?endpointId=1"))
+    return answers
+
+
+def test_the_direct_call_answers_every_write_as_connexions_own_chain(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from mockserver import direct
+
+    def run(through_connexion: bool) -> list[tuple[int, str]]:
+        if through_connexion:
+
+            async def connexion_chain(self, scope, receive, send):  # type: ignore[no-untyped-def]
+                await self.fallback(scope, receive, send)
+
+            monkeypatch.setattr(direct._Call, "__call__", connexion_chain)
+        app = create_app(MockConfig(validate_responses=True, rate_limit=False))
+        app.runtime.store.clock = lambda: 1_767_225_600.0
+        token = app.runtime.seeded.accounts["admin"].tokens[0]
+        with TestClient(app) as client:
+            return _write_script(client, token)
+
+    direct_answers = run(through_connexion=False)
+    assert [status for status, _ in direct_answers] == [
+        200,
+        500,
+        400,
+        400,
+        200,
+        200,
+        200,
+        400,
+        400,
+        200,
+        200,
+        200,
+        200,
+        204,
+        404,
+        401,
+    ]
+    assert direct_answers == run(through_connexion=True)
