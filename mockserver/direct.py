@@ -251,7 +251,16 @@ _REMEMBERING: dict[type, type] = {}
 
 class _ResponseValidation(ResponseValidationOperation):
     """Connexion's response validation of one operation, remembering the content types it
-    has accepted (Connexion matched each answer's against the contract's patterns)."""
+    has accepted (Connexion matched each answer's against the contract's patterns), and
+    reading an answer's header names only when its definition requires a header."""
+
+    @staticmethod
+    def validate_required_headers(
+        headers: list[tuple[bytes, bytes]], response_definition: dict[str, t.Any]
+    ) -> None:
+        defined = response_definition.get("headers", {})
+        if any(v.get("required", False) for v in defined.values()):
+            ResponseValidationOperation.validate_required_headers(headers, response_definition)
 
     def __init__(self, next_app: ASGIApp, **kwargs: t.Any) -> None:
         super().__init__(next_app, **kwargs)
