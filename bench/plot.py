@@ -27,10 +27,14 @@ def draw(
         positions = [x + (i - (len(servers) - 1) / 2) * width for x in range(len(reads))]
         bars.bar(positions, heights, width, label=run.name)
     bars.set_xticks(range(len(reads)))
-    bars.set_xticklabels([t.label.replace(" (Basic)", "") for t in reads], fontsize=8)
+    # "GET /v2-beta/projects/{id}/apikeys (Basic)" -> "GET /v2-beta/projects/{id}/apikeys"
+    labels = [t.label.split(" (")[0] for t in reads]
+    bars.set_xticklabels(labels, fontsize=8, rotation=20, ha="right")
     bars.set_ylabel("requests per second (higher is better)")
     bars.set_title("Throughput per request, 8 connections")
-    bars.legend(fontsize=8)
+    tallest = max((p.get_height() for p in bars.patches), default=0)
+    bars.set_ylim(0, tallest * 1.2 or 1)  # room for the legend above the bars
+    bars.legend(fontsize=8, ncol=len(servers), loc="upper center")
     if growth:
         sizes = [row.stacks for row in growth]
         curves.plot(sizes, [row.list_.p50_ms for row in growth], marker="o", label="list p50")
