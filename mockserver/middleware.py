@@ -208,11 +208,6 @@ class MockMiddleware:
             await self.app(scope, receive, send)
             return
         replay_key = self.replays.key(scope) if scope["method"] == "GET" else None
-        if replay_key is not None and await self.replays.replay(replay_key, scope, send):
-            return
-        # The server's request cycle, for a `drop` fault (the wrappers below hide it).
-        cycle = getattr(send, "__self__", None) or getattr(receive, "__self__", None)
-        scope.setdefault("state", {})[traffic.CYCLE_SLOT] = cycle
         start: Message | None = None
 
         async def watch(message: Message) -> None:
@@ -222,6 +217,11 @@ class MockMiddleware:
             await send(message)
 
         try:
+            if replay_key is not None and await self.replays.replay(replay_key, scope, watch):
+                return
+            # The server's request cycle, for a `drop` fault (the wrappers below hide it).
+            cycle = getattr(send, "__self__", None) or getattr(receive, "__self__", None)
+            scope.setdefault("state", {})[traffic.CYCLE_SLOT] = cycle
             await self._serve(scope, receive, watch)
             if replay_key is not None and start is not None:
                 self.replays.learn(replay_key, scope, start)

@@ -334,6 +334,21 @@ def test_the_door_checks_the_credential_and_the_state_on_every_replay(
     assert client.get("/api/stacks/1/file", headers=key(admin_key)).status_code == 401
 
 
+def test_a_bug_met_at_the_door_is_still_a_shaped_500(
+    client: TestClient, app: Any, admin_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for _ in range(2):
+        client.get("/api/settings", headers=key(admin_key))  # learned at the door
+
+    def broken(scope: Any, kept: Any) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(app.reads, "recheck", broken)
+    answer = client.get("/api/settings", headers=key(admin_key))
+    assert answer.status_code == 500
+    assert answer.json()["message"] == "Internal Server Error"
+
+
 # -- Rancher: a key's state that changes with the clock
 @pytest.fixture
 def slow_client() -> Iterator[tuple[TestClient, Runtime]]:
