@@ -130,41 +130,47 @@ def _query_size(query: dict[str, str | list[str]]) -> int:
 
 
 def _entry(record: list[Any]) -> Entry:
-    """The Entry of a journal record (see Journal.record), built on first reading."""
-    if record[0] is None:
-        (
-            _,
-            _,
-            seq,
-            started,
-            method,
-            path,
-            path_cut,
-            query,
-            raw,
-            query_cut,
-            caller,
-            credential,
-            token_info,
-            status,
-            duration_ms,
-            fault,
-        ) = record
-        if raw:
-            query, query_cut = bounded_query(query)
-        record[0] = Entry(
-            seq=seq,
-            time=started,
-            method=method,
-            path=redact_path(path),
-            query=query,
-            caller=caller if caller is not None else caller_from(credential, token_info),
-            status=status,
-            duration_ms=duration_ms,
-            fault=fault,
-            truncated=path_cut or query_cut,
-        )
-        del record[2:]  # only the Entry and the size are needed now
+    """The Entry of a journal record (see Journal.record), built on first reading; then only
+    the Entry and the size are kept. Two readers may build it at once (a worker thread and a
+    test): each reads the fields in one slice, and the Entry is set before they are dropped, so
+    a reader that finds them gone finds the Entry."""
+    built = record[0]
+    if built is not None:
+        return built
+    fields = record[2:]
+    if not fields:
+        return record[0]
+    (
+        seq,
+        started,
+        method,
+        path,
+        path_cut,
+        query,
+        raw,
+        query_cut,
+        caller,
+        credential,
+        token_info,
+        status,
+        duration_ms,
+        fault,
+    ) = fields
+    if raw:
+        query, query_cut = bounded_query(query)
+    record[0] = Entry(
+        seq=seq,
+        time=started,
+        method=method,
+        path=redact_path(path),
+        query=query,
+        caller=caller if caller is not None else caller_from(credential, token_info),
+        status=status,
+        duration_ms=duration_ms,
+        fault=fault,
+        truncated=path_cut or query_cut,
+    )
+    del record[2:]
     return record[0]
 
 
@@ -383,7 +389,8 @@ class Journal:
     ) -> list[Entry]:
         """The entries matching every filter given, oldest first."""
         with self._lock:
-            entries = [_entry(record) for record in self._entries]
+            records = list(self._entries)
+        entries = [_entry(record) for record in records]  # outside the lock: recording goes on
         matches = path_matcher(path)
         return [
             e

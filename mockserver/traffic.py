@@ -189,16 +189,22 @@ class TrafficControl:
         status = query.get("status")
         if status is not None and not _is_number(status, 3):
             return _bad_request("status must be an HTTP status (three digits)")
-        entries = self.runtime.journal.entries(
-            query.get("method"),
-            query.get("path"),
-            status=int(status) if status is not None else None,
-            username=query.get("username"),
-            credential=query.get("credential"),
-        )
-        # Thousands of entries take tens of milliseconds to encode: in a worker thread, so the
-        # event loop keeps serving (the GIL is handed over every few milliseconds).
-        return 200, await asyncio.to_thread(_encode_entries, entries)
+        journal = self.runtime.journal
+
+        def read() -> bytes:
+            return _encode_entries(
+                journal.entries(
+                    query.get("method"),
+                    query.get("path"),
+                    status=int(status) if status is not None else None,
+                    username=query.get("username"),
+                    credential=query.get("credential"),
+                )
+            )
+
+        # Thousands of entries take tens of milliseconds to build and encode: in a worker
+        # thread, so the event loop keeps serving (the GIL is handed over every few ms).
+        return 200, await asyncio.to_thread(read)
 
     async def clear_requests(self, scope: Scope, body: bytes) -> tuple[int, Any]:
         self.runtime.journal.clear()

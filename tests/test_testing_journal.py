@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import sys
 
 from starlette.testclient import TestClient
 
@@ -229,3 +230,47 @@ def test_redaction_rules() -> None:
     assert "/" in token  # base64 may hold slashes: the whole token goes, the path stays
     assert redact_path(f"/api/users/{token}/tokens") == f"/api/users/{REDACTED}/tokens"
     assert redact_path("/v2-beta/projects/1a5/apikeys/1c3") == "/v2-beta/projects/1a5/apikeys/1c3"
+
+
+def test_entries_read_from_two_threads_while_recording_are_whole_and_the_same() -> None:
+    import threading
+
+    journal = Journal(maxlen=5_000)
+
+    def add(count: int) -> None:
+        for index in range(count):
+            journal.record(
+                started=0.0,
+                method="GET",
+                path=f"/api/stacks/{index}",
+                query=b"endpointId=1&token=secret",
+                status=200,
+                duration_ms=1.0,
+            )
+
+    add(2_000)
+    seen: list[list[tuple[int, str, dict]]] = []
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            seen.append([(e.seq, e.path, e.query) for e in journal.entries()])
+        except BaseException as exc:
+            errors.append(exc)
+
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    writer = threading.Thread(target=add, args=(2_000,))
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # hand the GIL over as often as possible: races show
+    try:
+        for thread in [*readers, writer]:
+            thread.start()
+        for thread in [*readers, writer]:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    for entries in seen:
+        assert len(entries) >= 2_000
+        assert entries[:2_000] == seen[0][:2_000]
+        assert entries[0][2] == {"endpointId": "1", "token": REDACTED}
