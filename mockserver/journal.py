@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 REDACTED = "[redacted]"
@@ -129,48 +129,51 @@ def _query_size(query: dict[str, str | list[str]]) -> int:
     return text + 40 * len(query)
 
 
+class _Pending(NamedTuple):
+    """What Journal.record keeps of a request until the journal is read (then an Entry)."""
+
+    seq: int
+    started: float
+    method: str
+    path: str  # cut to PATH_KEPT, not yet redacted
+    path_cut: bool
+    query: Any  # the raw query string, or already its bounded form (`raw_query` False)
+    raw_query: bool
+    query_cut: bool
+    caller: Caller | None
+    credential: str | None
+    token_info: Any
+    status: int | None
+    duration_ms: float
+    fault: str | None
+
+
 def _entry(record: list[Any]) -> Entry:
-    """The Entry of a journal record (see Journal.record), built on first reading; then only
-    the Entry and the size are kept. Two readers may build it at once (a worker thread and a
-    test): each reads the fields in one slice, and the Entry is set before they are dropped, so
-    a reader that finds them gone finds the Entry."""
-    built = record[0]
-    if built is not None:
-        return built
-    fields = record[2:]
-    if not fields:
+    """The Entry of a journal record ([Entry or None, size, _Pending or None]), built on first
+    reading; then only the Entry and the size are kept. Two readers may build it at once (a
+    worker thread and a test): the Entry is set before the pending fields are dropped, so a
+    reader that finds them gone finds the Entry."""
+    built, _, pending = record
+    if built is not None or pending is None:
         return record[0]
-    (
-        seq,
-        started,
-        method,
-        path,
-        path_cut,
-        query,
-        raw,
-        query_cut,
-        caller,
-        credential,
-        token_info,
-        status,
-        duration_ms,
-        fault,
-    ) = fields
-    if raw:
+    query, query_cut = pending.query, pending.query_cut
+    if pending.raw_query:
         query, query_cut = bounded_query(query)
     record[0] = Entry(
-        seq=seq,
-        time=started,
-        method=method,
-        path=redact_path(path),
+        seq=pending.seq,
+        time=pending.started,
+        method=pending.method,
+        path=redact_path(pending.path),
         query=query,
-        caller=caller if caller is not None else caller_from(credential, token_info),
-        status=status,
-        duration_ms=duration_ms,
-        fault=fault,
-        truncated=path_cut or query_cut,
+        caller=pending.caller
+        if pending.caller is not None
+        else caller_from(pending.credential, pending.token_info),
+        status=pending.status,
+        duration_ms=pending.duration_ms,
+        fault=pending.fault,
+        truncated=pending.path_cut or query_cut,
     )
-    del record[2:]
+    record[2] = None
     return record[0]
 
 
@@ -312,7 +315,7 @@ class Journal:
     """The last requests, oldest first: at most `maxlen` entries and about `max_bytes` bytes."""
 
     def __init__(self, maxlen: int = 10_000, max_bytes: int = 16 * 1024 * 1024) -> None:
-        self._entries: deque[list[Any]] = deque()  # see record() and _entry()
+        self._entries: deque[list[Any]] = deque()  # [Entry or None, size, _Pending or None]
         self.maxlen = maxlen
         self.max_bytes = max_bytes
         self._bytes = 0
@@ -352,9 +355,7 @@ class Journal:
             if generation is not None and generation != self.generation:
                 return False
             self._seq += 1
-            record = [
-                None,  # the Entry, once built (_entry)
-                size,
+            pending = _Pending(
                 self._seq,
                 started,
                 method.upper()[:32],
@@ -369,7 +370,8 @@ class Journal:
                 status,
                 duration_ms,
                 fault,
-            ]
+            )
+            record = [None, size, pending]  # the Entry once built (_entry), the size
             self._entries.append(record)
             self._bytes += size
             while self._entries and (
