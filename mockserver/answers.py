@@ -24,9 +24,9 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.auth import PresentedRequest
 from mockserver.errors import MockError
 from mockserver.journal import OPERATION_SLOT, TOKEN_INFO_SLOT
 from mockserver.rancher import auth as rancher_auth
@@ -265,28 +265,18 @@ class CachedReads:
     def _authenticate(self, scope: Scope, caller: Hashable) -> dict[str, Any] | None:
         """The request's credential checked again: the token_info the security function would
         give, or None when it is refused or stands for another caller than `caller`."""
-        headers = _request_headers(scope)
+        request = PresentedRequest(scope)
         try:
             if isinstance(caller, RancherCaller):
-                pair = _basic_credentials(headers.get("authorization"))
+                pair = _basic_credentials(request.headers.get("authorization"))
                 if pair is None:
                     return None
                 found = rancher_auth.authenticate(self.runtime.rancher, *pair)
                 return rancher_auth.token_info(found) if found == caller else None
-            cookie = headers.get("cookie")
-            cookies = cookie_parser(cookie) if cookie else {}
-            who = self.runtime.authenticator.authenticate(headers, cookies)
+            who = self.runtime.authenticator.authenticate(request.headers, request.cookies)
         except MockError:
             return None
         return {"sub": who.user_id, "identity": who} if who == caller else None
-
-
-def _request_headers(scope: Scope) -> dict[str, str]:
-    """The request's headers by (lower-case) name, the first of each name as Starlette gives it."""
-    found: dict[str, str] = {}
-    for name, value in scope["headers"]:
-        found.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
-    return found
 
 
 def _caller(token_info: Any) -> Hashable | None:

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import jwt as pyjwt
+from starlette.requests import cookie_parser
+from starlette.types import Scope
 
 from mockserver import secrets
 from mockserver.durations import parse_go_duration
@@ -21,6 +23,24 @@ from mockserver.state import Store, User
 
 COOKIE_NAME = "portainer_api_key"
 LAST_USED_GRANULARITY = 60  # seconds between two updates of an access token's lastUsed
+
+
+class PresentedRequest:
+    """What a security function reads of a request: its headers (the first of each name, by
+    lower-case name), its cookies (from every Cookie header) and its scope, read from the ASGI
+    scope as Starlette's Request reads them, without building one."""
+
+    __slots__ = ("cookies", "headers", "scope")
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.headers: dict[str, str] = {}
+        self.cookies: dict[str, str] = {}
+        for raw_name, raw_value in scope["headers"]:
+            name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+            self.headers.setdefault(name, value)
+            if name == "cookie":
+                self.cookies.update(cookie_parser(value))
 
 
 def missing_token() -> PortainerError:

@@ -55,7 +55,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.hotpath import index_routes, route_key
 from mockserver.portainer.bouncer import guard_request
+from mockserver.write_plan import WritePlan
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PREFIX = "/api/"
@@ -69,10 +71,12 @@ _CONVERTERS: dict[str, tuple[str, t.Callable[[str], t.Any]]] = {
 @dataclass
 class _Route:
     operation_id: str
+    path: str  # the contract's path template
     pattern: re.Pattern[str]
     converters: dict[str, t.Callable[[str], t.Any]]
     security: t.Any  # Connexion's SecurityOperation for it (None: no security)
     chain: ASGIApp  # request validation -> response validation -> context -> operation
+    plan: WritePlan | None  # its usual requests in one step (mockserver/write_plan.py)
 
     def match(self, path: str) -> dict[str, t.Any] | None:
         found = self.pattern.match(path)
@@ -232,6 +236,20 @@ async def _read(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """`receive` with `body` read again first (a plan read it, then declined the request)."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
 def _uri_parser(operation: t.Any) -> t.Any:
     """Connexion's URI parser for `operation`, its parameters' schemas gathered once (Connexion
     gathers them again for every query parameter of every request)."""
@@ -304,11 +322,15 @@ class DirectWrites:
         # exception class -> the handler the app registered for it (mockserver/http_errors.py)
         self.handlers: dict[type, t.Callable[..., t.Any]] = {}
         self._routes: dict[str, list[_Route]] | None = None
+        # method -> (routes by the path's first two segments, routes for any other path)
+        self._index: dict[str, tuple[dict[tuple[str, ...], list[_Route]], list[_Route]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] in WRITES and scope["path"].startswith(PREFIX):
-            routes = self._routes if self._routes is not None else self._build()
-            for route in routes.get(scope["method"], ()):
+            if self._routes is None:
+                self._build()
+            by_key, anywhere = self._index.get(scope["method"], ({}, []))
+            for route in by_key.get(route_key(scope["path"]), anywhere):
                 path_params = route.match(scope["path"])
                 if path_params is not None:
                     await self._serve(route, path_params, scope, receive, send)
@@ -335,6 +357,16 @@ class DirectWrites:
             await send(message)
 
         try:
+            plan = route.plan
+            if plan is not None:
+                raw = await _read(receive) if plan.reads_body else b""
+                kwargs = await plan.admit(scope, raw)
+                if plan.reads_body:
+                    receive = _replay(raw, receive)
+                if kwargs is not None:
+                    guard_request(self.runtime, scope, route.operation_id)
+                    await plan.run(kwargs, scope, receive, watched)
+                    return
             if route.security is not None and getattr(route.security, "security", None):
                 await route.security.verification_fn(ConnexionRequest(scope))
             guard_request(self.runtime, scope, route.operation_id)
@@ -392,16 +424,27 @@ class DirectWrites:
                     if method not in WRITES or not operation.path.startswith(PREFIX):
                         continue
                     app: ASGIApp = _Call(operations[operation_id], operation)
+                    checks_answers = None
                     if response_validation is not None:
                         response_api = response_validation.apis[base_path][0]
-                        app = _ResponseValidation(
+                        app = checks_answers = _ResponseValidation(
                             app, operation=operation, validator_map=response_api.validator_map
                         )
-                    app = _RequestValidation(
+                    app = checks_requests = _RequestValidation(
                         app,
                         operation=operation,
                         strict_validation=validation_api.strict_validation,
                         validator_map=validation_api.validator_map,
+                    )
+                    plan = WritePlan.compile(
+                        operation,
+                        operations[operation_id]._fn,
+                        getattr(checks_requests._parameters, "_cache", None),
+                        checks_requests._validator_map["body"],
+                        checks_requests.strict_validation,
+                        checks_requests._uri_parser,
+                        checks_answers,
+                        operations[operation_id].jsonifier,
                     )
                     types = {
                         p["name"]: p.get("schema", p).get("type", "")
@@ -412,11 +455,17 @@ class DirectWrites:
                     routes.setdefault(method, []).append(
                         _Route(
                             operation_id,
+                            operation.path,
                             pattern,
                             converters,
                             security_api.operations.get(operation_id),
                             app,
+                            plan,
                         )
                     )
         self._routes = routes
+        self._index = {
+            method: index_routes(method_routes, lambda route: route.path)
+            for method, method_routes in routes.items()
+        }
         return routes

@@ -91,7 +91,7 @@ class _Api(AsyncApi):
         )  # type: ignore[return-value]
 
 
-def _route_key(path: str) -> tuple[str, ...]:
+def route_key(path: str) -> tuple[str, ...]:
     """The first two segments of a path: `/v2-beta/projects/1a2/apikeys` -> (v2-beta, projects)."""
     return tuple(path.split("/", 3)[1:3])
 
@@ -111,9 +111,9 @@ class _IndexedRouter(Router):
         routes = self.routes
         index = self.__dict__.get("_index")
         if index is None or index[0] != len(routes):
-            index = self.__dict__["_index"] = (len(routes), _index_routes(routes))
+            index = self.__dict__["_index"] = (len(routes), index_routes(routes))
         by_key, anywhere = index[1]
-        return by_key.get(_route_key(get_route_path(scope)), anywhere)
+        return by_key.get(route_key(get_route_path(scope)), anywhere)
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -138,15 +138,25 @@ class _IndexedRouter(Router):
         await super().app(scope, receive, send)  # no match: Starlette's redirect or default
 
 
-def _index_routes(
-    routes: list[BaseRoute],
-) -> tuple[dict[tuple[str, ...], list[BaseRoute]], list[BaseRoute]]:
+R = t.TypeVar("R")
+
+
+def _starlette_path(route: BaseRoute) -> str | None:
+    path = getattr(route, "path", None)
+    return path if isinstance(route, Route) and path else None
+
+
+def index_routes(
+    routes: list[R],
+    path_of: Callable[[R], str | None] = _starlette_path,  # type: ignore[assignment]
+) -> tuple[dict[tuple[str, ...], list[R]], list[R]]:
     """Routes by their fixed first two segments; those without (a parameter or a mount there)
-    belong to every key, and alone are tried for a path no key fits."""
+    belong to every key, and alone are tried for a path no key fits. `path_of` gives a route's
+    path template (None: it may match anywhere)."""
     keys: list[tuple[str, ...] | None] = []
     for route in routes:
-        path = getattr(route, "path", None)
-        key = _route_key(path) if isinstance(route, Route) and path else None
+        path = path_of(route)
+        key = route_key(path) if path else None
         keys.append(None if key is None or len(key) < 2 or any("{" in k for k in key) else key)
     by_key = {
         key: [r for r, k in zip(routes, keys, strict=True) if k is None or k == key]

@@ -114,7 +114,7 @@ def test_the_route_index_keeps_every_route_that_could_match_in_order() -> None:
         Route("/v2-beta/projects/{pid}", endpoint, methods=["GET"]),
         Route("/api", endpoint, methods=["GET"]),
     ]
-    by_key, anywhere = hotpath._index_routes(routes)
+    by_key, anywhere = hotpath.index_routes(routes)
     # A route without two fixed segments (a parameter in front, or too short) is tried everywhere.
     assert anywhere == [routes[1], routes[4]]
     assert by_key[("api", "users")] == [routes[0], routes[1], routes[2], routes[4]]

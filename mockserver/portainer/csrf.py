@@ -75,8 +75,9 @@ class CsrfGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         cookies = cookies_of(scope)
-        safe = scope["method"] in SAFE_METHODS  # refusal() needs no headers for these
-        reason = None if safe else refusal(scope["method"], cookies, _headers(scope))
+        # refusal() needs no headers for a safe method, or for a request that is no session
+        skips = scope["method"] in SAFE_METHODS or not cookies.get(COOKIE_NAME)
+        reason = None if skips else refusal(scope["method"], cookies, _headers(scope))
         if reason is not None:
             body = f"Forbidden - {reason}\n".encode()
             await send(
