@@ -356,8 +356,10 @@ class DirectWrites:
             started = started or message["type"] == "http.response.start"
             await send(message)
 
+        answer = None  # a plan's checked answer, sent once nothing can fail before it
         try:
             plan = route.plan
+            kwargs = None
             if plan is not None:
                 raw = await _read(receive) if plan.reads_body else b""
                 kwargs = await plan.admit(scope, raw)
@@ -365,16 +367,19 @@ class DirectWrites:
                     receive = _replay(raw, receive)
                 if kwargs is not None:
                     guard_request(self.runtime, scope, route.operation_id)
-                    await plan.run(kwargs, scope, receive, watched)
-                    return
-            if route.security is not None and getattr(route.security, "security", None):
-                await route.security.verification_fn(ConnexionRequest(scope))
-            guard_request(self.runtime, scope, route.operation_id)
-            await route.chain(scope, receive, watched)
+                    answer = await plan.run(kwargs, scope, receive, watched)
+            if kwargs is None:
+                if route.security is not None and getattr(route.security, "security", None):
+                    await route.security.verification_fn(ConnexionRequest(scope))
+                guard_request(self.runtime, scope, route.operation_id)
+                await route.chain(scope, receive, watched)
         except Exception as exc:
             if started:
                 raise
             await self._answer_error(exc, scope, receive, send)
+            return
+        if answer is not None:
+            await answer(scope, receive, send)
 
     async def _answer_error(
         self, exc: Exception, scope: Scope, receive: Receive, send: Send

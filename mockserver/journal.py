@@ -186,6 +186,8 @@ def redact_target(target: str) -> str:
     path, mark, query = target.partition("?")
     if not mark:
         return redact_path(path)
+    if _SECRET_NAME.search(query) is None and _SECRET_VALUE.search(target) is None:
+        return target  # no secret name in the query, no secret value anywhere: nothing to hide
     parts = []
     for part in query.split("&"):
         name, equals, value = part.partition("=")

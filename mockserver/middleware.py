@@ -7,6 +7,7 @@ request reaches Connexion. Whatever escapes below still leaves as a shaped 500."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from typing import Any
@@ -146,8 +147,10 @@ async def _read_bounded_body(scope: Scope, receive: Receive, bounds: limits.Limi
         return limits.body_too_large(bounds, scope["path"])
     chunks: list[bytes] = []
     size = 0
+    # A body the server already holds whole cannot be slow: no timer for it.
+    waits = not _arrived(receive)
     try:
-        async with asyncio.timeout(bounds.body_timeout):
+        async with asyncio.timeout(bounds.body_timeout) if waits else contextlib.nullcontext():
             while True:
                 message = await receive()
                 if message["type"] != "http.request":
@@ -166,6 +169,14 @@ async def _read_bounded_body(scope: Scope, receive: Receive, bounds: limits.Limi
         (k, v) for k, v in scope["headers"] if k not in (b"content-length", b"transfer-encoding")
     ] + [(b"content-length", str(len(body)).encode())]
     return body
+
+
+def _arrived(receive: Receive) -> bool:
+    """True when reading the body cannot wait: the server's request cycle (uvicorn's) already
+    holds all of it, its message complete and its event set."""
+    cycle = getattr(receive, "__self__", None)
+    event = getattr(cycle, "message_event", None)
+    return getattr(cycle, "more_body", True) is False and event is not None and event.is_set()
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

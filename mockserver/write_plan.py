@@ -48,6 +48,7 @@ from connexion.utils import (
     split_content_type,
 )
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from mockserver.auth import PresentedRequest
@@ -88,6 +89,19 @@ class _Scheme:
     takes_request: bool
 
 
+@dataclass(frozen=True)
+class _AnswerChecks:
+    """What Connexion's response validation uses for answers of one status and content type."""
+
+    definition: dict[str, t.Any]  # the contract's response
+    schema: dict[str, t.Any]
+    factory: t.Any  # the body validator's (None: the body is not checked)
+    compiled: t.Any  # the contract validator's check of the encoder's objects, if it makes one
+    # An answer the plan built (the operation's content type) needs only the object check:
+    # the content type is one the operation gives, and no header is required.
+    only_body: bool
+
+
 class WritePlan:
     """One operation's usual requests, checked and called directly (see the module)."""
 
@@ -120,7 +134,7 @@ class WritePlan:
         produces = set(operation.produces)
         self.content_type = produces.pop() if len(produces) == 1 else None
         self.encodes_json = self.content_type is not None and is_json_mimetype(self.content_type)
-        self._answers: dict[tuple[int, str], tuple[dict[str, t.Any], t.Any]] = {}
+        self._answers: dict[tuple[int, str], _AnswerChecks] = {}
 
     # -- made once per operation
     @classmethod
@@ -209,8 +223,10 @@ class WritePlan:
 
     async def run(
         self, kwargs: dict[str, t.Any], scope: Scope, receive: Receive, send: Send
-    ) -> None:
-        """Call the handler with `kwargs` from `admit` and send its answer, checked."""
+    ) -> Response | None:
+        """Call the handler with `kwargs` from `admit`: its answer, checked, for the caller to
+        send; or None when the answer streams (it is then sent here, through Connexion's
+        response validation, which checks it as it goes)."""
         _context.set(scope.get("extensions", {}).get("connexion_context", {}))
         _operation.set(self.operation)
         _receive.set(receive)
@@ -226,9 +242,17 @@ class WritePlan:
             response = StarletteFramework.connexion_to_framework_response(answer)
         else:
             data, response = self._build(answer)
-        if self.response_validation is not None:
-            self._check_answer(response, scope, data)
-        await response(scope, receive, send)
+        validation = self.response_validation
+        if validation is None:
+            return response
+        if not isinstance(getattr(response, "body", None), bytes):
+            checked = type(validation)(
+                response, operation=self.operation, validator_map=validation._validator_map
+            )
+            await checked(scope, receive, send)
+            return None
+        self._check_answer(response, scope, data)
+        return response
 
     # -- the steps
     async def _authenticate(self, scope: Scope) -> dict[str, t.Any] | None:
@@ -355,30 +379,38 @@ class WritePlan:
         is checked as sent."""
         validation = self.response_validation
         headers = response.raw_headers
-        mime_type, encoding = validation.extract_content_type(headers)
         status = response.status_code
+        if data is not _UNKNOWN and isinstance(data, (dict, list)):
+            # Built by _build: its content type is the operation's own, which the mime type
+            # check accepts; with no required header to look for, the object check decides.
+            built = self._answers.get((status, self.content_type))
+            if built is not None and built.only_body and built.compiled.is_valid(data):
+                return
+        mime_type, encoding = validation.extract_content_type(headers)
         if status < 400:
             validation.validate_mime_type(mime_type)
         key = (status, mime_type)
         known = self._answers.get(key)
         if known is None:
             known = self._answers[key] = self._answer_checks(status, mime_type)
-        definition, schema, factory, compiled = known
-        validation.validate_required_headers(headers, definition)
-        if factory is None:
+        validation.validate_required_headers(headers, known.definition)
+        if known.factory is None:
             return
+        compiled = known.compiled
         if compiled is not None and isinstance(data, (dict, list)) and compiled.is_valid(data):
             return
-        validator = factory(
-            scope, schema=schema, nullable=is_nullable(definition), encoding=encoding
+        validator = known.factory(
+            scope,
+            schema=known.schema,
+            nullable=is_nullable(known.definition),
+            encoding=encoding,
         )
         body = validator._parse(iter((b"", response.body)))
         if not (body is None and validator._nullable):
             validator._validate(body)
 
-    def _answer_checks(self, status: int, mime_type: str) -> tuple[t.Any, t.Any, t.Any, t.Any]:
-        """(definition, schema, validator factory, compiled check of the encoder's objects or
-        None) of an answer with this status and content type."""
+    def _answer_checks(self, status: int, mime_type: str) -> _AnswerChecks:
+        """What checking an answer with this status and content type takes."""
         operation = self.operation
         definition = operation.response_definition(str(status), mime_type)
         schema = operation.response_schema(str(status), mime_type)
@@ -388,7 +420,14 @@ class WritePlan:
         if getattr(factory, "func", None) is ContractResponseValidator and cache is not None:
             check, objects_ok = cache.entry(schema)
             compiled = check if objects_ok else None
-        return definition, schema, factory, compiled
+        headers = definition.get("headers", {})
+        only_body = (
+            compiled is not None
+            and mime_type == self.content_type
+            and not any(header.get("required", False) for header in headers.values())
+            and mime_type.lower() in {p.lower() for p in self.operation.produces}
+        )
+        return _AnswerChecks(definition, schema, factory, compiled, only_body)
 
 
 def _schemes(operation: t.Any) -> list[_Scheme] | None:

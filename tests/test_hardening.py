@@ -230,6 +230,21 @@ def test_the_access_log_never_shows_a_credential(target: str) -> None:
 
 def test_redact_target_keeps_what_is_not_secret() -> None:
     assert redact_target("/api/endpoints?name=prod&limit=5") == "/api/endpoints?name=prod&limit=5"
+    assert redact_target("/api/stacks/7?endpointId=1") == "/api/stacks/7?endpointId=1"
+
+
+@pytest.mark.parametrize(
+    ("target", "kept"),
+    [
+        ("/api/stacks?token=abc&endpointId=1", "/api/stacks?token=[redacted]&endpointId=1"),
+        ("/api/stacks?X-API-Key=abc", "/api/stacks?X-API-Key=[redacted]"),
+        ("/api/stacks?q=ptr_abcdefghijkl&n=1", "/api/stacks?q=[redacted]&n=1"),
+        ("/api/ptr_abcdefghijkl/x?n=1", "/api/[redacted]?n=1"),  # a token may hold /
+        ("/api/x?a=Bearer%20y&b=Bearer zz&c=1", "/api/x?a=Bearer%20y&b=[redacted]&c=1"),
+    ],
+)
+def test_redact_target_hides_secret_names_and_values(target: str, kept: str) -> None:
+    assert redact_target(target) == kept
 
 
 # -- finding 13 and 4: what `mockserver run` leaves behind and prints

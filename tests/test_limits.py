@@ -30,6 +30,7 @@ SMALL = Limits(
     max_query_params=10,
     max_connections=3,
     head_timeout=1.0,
+    body_timeout=1.0,
 )
 
 
@@ -223,6 +224,19 @@ def test_a_slow_head_gets_408_and_a_silent_connection_is_closed(guarded: MockSer
         assert _read_answer(sock).startswith(b"HTTP/1.1 408 ")
     with _connect(guarded) as sock:
         assert _read_answer(sock) == b""  # closed by the server, not left open for ever
+
+
+def test_a_body_that_stops_arriving_gets_408_and_a_whole_one_its_answer(
+    guarded: MockServer,
+) -> None:
+    head = b"POST /api/auth HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    whole = b'{"username":"admin","password":"not-this-one"}'
+    with _connect(guarded) as sock:
+        sock.sendall(head + b"Content-Length: %d\r\n\r\n" % len(whole) + whole[:10])
+        assert _read_answer(sock).startswith(b"HTTP/1.1 408 ")  # the rest never came
+    with _connect(guarded) as sock:
+        sock.sendall(head + b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(whole) + whole)
+        assert _read_answer(sock).startswith(b"HTTP/1.1 422 ")  # all there: no wait, no 408
 
 
 def test_connections_past_the_cap_are_refused_cleanly(guarded: MockServer) -> None:

@@ -15,6 +15,7 @@ import re
 import typing as t
 
 import pytest
+from starlette.responses import JSONResponse, StreamingResponse
 from starlette.testclient import TestClient
 
 from mockserver.app import create_app
@@ -22,6 +23,7 @@ from mockserver.config import MockConfig
 from mockserver.write_plan import WritePlan
 
 CLOCK = 1_767_225_600.0
+JSON = "application/json"
 STACK = "services:\n  web:\n    image: nginx\n"
 _RANDOM = re.compile(
     r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"  # a JWT (its id is random)
@@ -239,9 +241,9 @@ def _run(
         if planned:
             run = WritePlan.run
 
-            async def counted(self: WritePlan, *args: t.Any) -> None:
+            async def counted(self: WritePlan, *args: t.Any) -> t.Any:
                 served.append(self.operation.operation_id)
-                await run(self, *args)
+                return await run(self, *args)
 
             patch.setattr(WritePlan, "run", counted)
         else:
@@ -287,25 +289,28 @@ def test_a_declined_login_meets_the_rate_limiter_once(monkeypatch: pytest.Monkey
     assert planned == unplanned
 
 
-ODD_ANSWERS: list[t.Any] = [
-    ({"Id": "not-a-number", "Name": 5}, 200),  # breaks the contract's Team
-    ({"Id": 7, "Name": "ops"}, 200),  # a Team as the contract gives it
-    ("plain text", 200, {"Content-Type": "text/plain"}),  # a content type the contract lacks
-    ({"Id": 7}, 201),  # a status the contract does not give
-    (None, 204),
-    {"Id": 8, "Name": "bare"},  # no status: Connexion infers it
-    ([{"Id": 9}], 200, {"X-Extra": "yes"}),
+ODD_ANSWERS: list[t.Callable[[], t.Any]] = [
+    lambda: ({"Id": "not-a-number", "Name": 5}, 200),  # breaks the contract's Team
+    lambda: ({"Id": 7, "Name": "ops"}, 200),  # a Team as the contract gives it
+    lambda: ("plain text", 200, {"Content-Type": "text/plain"}),  # a type the contract lacks
+    lambda: ({"Id": 7}, 201),  # a status the contract does not give
+    lambda: (None, 204),
+    lambda: {"Id": 8, "Name": "bare"},  # no status: Connexion infers it
+    lambda: ([{"Id": 9}], 200, {"X-Extra": "yes"}),
+    lambda: JSONResponse({"Id": 10}),  # a framework response, missing a required field
+    lambda: StreamingResponse(iter([b'{"Id": 11, ', b'"Name": "streamed"}']), media_type=JSON),
+    lambda: StreamingResponse(iter([b'{"Id": "x"}']), media_type=JSON),
 ]
 
 
-@pytest.mark.parametrize("answer", ODD_ANSWERS, ids=range(len(ODD_ANSWERS)))
+@pytest.mark.parametrize("answer", ODD_ANSWERS, ids=[str(i) for i in range(len(ODD_ANSWERS))])
 def test_an_answer_is_checked_as_connexions_response_validation_checks_it(
-    monkeypatch: pytest.MonkeyPatch, answer: t.Any
+    monkeypatch: pytest.MonkeyPatch, answer: t.Callable[[], t.Any]
 ) -> None:
     from mockserver.portainer import handlers
 
     async def create_team(token_info: dict[str, t.Any], body: dict[str, t.Any]) -> t.Any:
-        return answer
+        return answer()
 
     def served(planned: bool) -> tuple[Answer, list[str]]:
         ran: list[str] = []
@@ -314,9 +319,9 @@ def test_an_answer_is_checked_as_connexions_response_validation_checks_it(
             if planned:
                 run = WritePlan.run
 
-                async def counted(self: WritePlan, *args: t.Any) -> None:
+                async def counted(self: WritePlan, *args: t.Any) -> t.Any:
                     ran.append(self.operation.operation_id)
-                    await run(self, *args)
+                    return await run(self, *args)
 
                 patch.setattr(WritePlan, "run", counted)
             else:
