@@ -15,6 +15,8 @@ import asyncio
 import contextlib
 import json
 import time
+import weakref
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -116,6 +118,14 @@ async def _apply(
 CYCLE_SLOT = "mock.cycle"  # where the outer middleware leaves the server's request cycle
 
 
+def held_weakly(cycle: Any) -> Callable[[], Any]:
+    """A weak reference to the server's request cycle (or a stand-in returning None)."""
+    try:
+        return weakref.ref(cycle)
+    except TypeError:  # None, or an object that cannot be referenced weakly
+        return lambda: None
+
+
 async def drop_connection(receive: Receive, send: Send, scope: Scope | None = None) -> None:
     """Close the client's connection without an answer.
 
@@ -123,7 +133,8 @@ async def drop_connection(receive: Receive, send: Send, scope: Scope | None = No
     own `send` or `receive` (methods of its request cycle). Elsewhere (an in-process test client)
     ConnectionDropped is raised instead.
     """
-    cycle = (scope or {}).get("state", {}).get(CYCLE_SLOT)
+    held = (scope or {}).get("state", {}).get(CYCLE_SLOT)
+    cycle = held() if held is not None else None
     cycle = cycle or getattr(send, "__self__", None) or getattr(receive, "__self__", None)
     transport = getattr(cycle, "transport", None)
     if transport is None:
