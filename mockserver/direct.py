@@ -236,8 +236,8 @@ async def _read(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """`receive` with `body` read again first (a plan read it, then declined the request)."""
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """`receive` with `body` (already read) given again first, then the server's own."""
     sent = False
 
     async def replay() -> Message:
@@ -364,7 +364,7 @@ class DirectWrites:
                 raw = await _read(receive) if plan.reads_body else b""
                 kwargs = await plan.admit(scope, raw)
                 if plan.reads_body:
-                    receive = _replay(raw, receive)
+                    receive = replay_body(raw, receive)
                 if kwargs is not None:
                     guard_request(self.runtime, scope, route.operation_id)
                     answer = await plan.run(kwargs, scope, receive, watched)

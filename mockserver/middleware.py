@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver import http_errors, limits, traffic
 from mockserver.answers import CachedReads
 from mockserver.auth import COOKIE_NAME
-from mockserver.direct import DirectWrites
+from mockserver.direct import DirectWrites, replay_body
 from mockserver.errors import MockError, PortainerError, RancherError
 from mockserver.portainer.csrf import CsrfGuard
 from mockserver.rancher.links import VERSION_SCOPE_KEY
@@ -179,19 +179,6 @@ def _arrived(receive: Receive) -> bool:
     return getattr(cycle, "more_body", True) is False and event is not None and event.is_set()
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
-
-
 class _Refusal:
     """An app that answers one error: a request refused before it reaches Connexion."""
 
@@ -269,7 +256,7 @@ class MockMiddleware:
             if isinstance(body, MockError):
                 refused = body
             else:
-                receive = _replay(body, receive)
+                receive = replay_body(body, receive)
         if refused is not None:  # answered before authentication, and not journaled
             await traffic.send_error(send, refused, {"Connection": "close"})
             return

@@ -232,22 +232,28 @@ def _writes(script: Script, admin: str, alice: str) -> None:
     )
 
 
+def _plans(patch: pytest.MonkeyPatch, planned: bool, served: list[str]) -> None:
+    """With plans, note the operation of each request a plan serves; else no plan at all (every
+    write goes through Connexion's steps)."""
+    if not planned:
+        patch.setattr(WritePlan, "compile", classmethod(lambda cls, *args: None))
+        return
+    run = WritePlan.run
+
+    async def counted(self: WritePlan, *args: t.Any) -> t.Any:
+        served.append(self.operation.operation_id)
+        return await run(self, *args)
+
+    patch.setattr(WritePlan, "run", counted)
+
+
 def _run(
     monkeypatch: pytest.MonkeyPatch, *, planned: bool, rate_limit: bool = False
 ) -> tuple[list[Answer], list[str]]:
     """The script's answers, and the operations the plans served."""
     served: list[str] = []
     with monkeypatch.context() as patch:
-        if planned:
-            run = WritePlan.run
-
-            async def counted(self: WritePlan, *args: t.Any) -> t.Any:
-                served.append(self.operation.operation_id)
-                return await run(self, *args)
-
-            patch.setattr(WritePlan, "run", counted)
-        else:
-            patch.setattr(WritePlan, "compile", classmethod(lambda cls, *args: None))
+        _plans(patch, planned, served)
         app = create_app(MockConfig(validate_responses=True, rate_limit=rate_limit))
         app.runtime.store.clock = lambda: CLOCK
         accounts = app.runtime.seeded.accounts
@@ -316,16 +322,7 @@ def test_an_answer_is_checked_as_connexions_response_validation_checks_it(
         ran: list[str] = []
         with monkeypatch.context() as patch:
             patch.setattr(handlers, "create_team", create_team)
-            if planned:
-                run = WritePlan.run
-
-                async def counted(self: WritePlan, *args: t.Any) -> t.Any:
-                    ran.append(self.operation.operation_id)
-                    return await run(self, *args)
-
-                patch.setattr(WritePlan, "run", counted)
-            else:
-                patch.setattr(WritePlan, "compile", classmethod(lambda cls, *args: None))
+            _plans(patch, planned, ran)
             app = create_app(MockConfig(validate_responses=True, rate_limit=False))
             app.runtime.store.clock = lambda: CLOCK
             with TestClient(app) as client:
