@@ -76,7 +76,14 @@ class _Route:
     converters: dict[str, t.Callable[[str], t.Any]]
     security: t.Any  # Connexion's SecurityOperation for it (None: no security)
     chain: ASGIApp  # request validation -> response validation -> context -> operation
-    plan: WritePlan | None  # its usual requests in one step (mockserver/write_plan.py)
+    # Makes the route's write plan (mockserver/write_plan.py): on its first request, so that no
+    # request waits for all of them (about 60 ms together, mostly compiling body schemas).
+    make_plan: t.Callable[[], WritePlan | None]
+
+    @functools.cached_property
+    def plan(self) -> WritePlan | None:
+        """Its usual requests in one step, or None when it has no plan."""
+        return self.make_plan()
 
     def match(self, path: str) -> dict[str, t.Any] | None:
         found = self.pattern.match(path)
@@ -441,7 +448,8 @@ class DirectWrites:
                         strict_validation=validation_api.strict_validation,
                         validator_map=validation_api.validator_map,
                     )
-                    plan = WritePlan.compile(
+                    make_plan = functools.partial(
+                        WritePlan.compile,
                         operation,
                         operations[operation_id]._fn,
                         getattr(checks_requests._parameters, "_cache", None),
@@ -465,7 +473,7 @@ class DirectWrites:
                             converters,
                             security_api.operations.get(operation_id),
                             app,
-                            plan,
+                            make_plan,
                         )
                     )
         self._routes = routes
