@@ -4,8 +4,8 @@
 wrappers, request validation, parameter decoding, the handler, the response decorator and response
 validation. For the shape nearly every write a client sends takes, most of a write's time went to
 the generic machinery between those steps, not to the checks themselves. A `WritePlan` is made
-once per operation from the same contract and the same Connexion objects, and does that work
-directly for a request of that shape:
+for an operation on its first request, from the same contract and the same Connexion objects,
+and does that work directly for a request of that shape:
 
 - the credential: the operation's security schemes in the contract's order, the first whose
   header is there (`X-API-Key`, or `Authorization: Bearer ...`), with the security function
@@ -61,7 +61,8 @@ from mockserver.validation import (
 )
 
 JSON = "application/json"
-_GO_INT = re.compile(r"-?[0-9]+")
+# An integer any reader takes the same way (Python's int() refuses more than 4,300 digits).
+_GO_INT = re.compile(r"-?[0-9]{1,19}")
 # Bytes of a query string every parser reads the same way: no escapes, no `+`, no `;`, no `[`.
 _PLAIN_QUERY = re.compile(rb"[A-Za-z0-9._~=&-]*")
 _INFO_FUNCS = {"apiKey": "x-apikeyInfoFunc", "bearer": "x-bearerInfoFunc"}

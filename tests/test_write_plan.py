@@ -101,6 +101,7 @@ def _writes(script: Script, admin: str, alice: str) -> None:
         "endpointId=-1",
         "endpointId=0x1",
         "endpointId=99999999999999999999",
+        "endpointId=" + "1" * 5000,  # past what Python's int() reads
         "endpointid=1",
         "",
         "endpointId=1&extra=yes",
@@ -360,3 +361,20 @@ def test_a_plan_is_made_on_its_operations_first_request_only(
         assert made == ["createTeam"]
         assert client.put("/api/settings", json={}, headers=admin).status_code == 200
     assert made == ["createTeam", "updateSettings"]
+
+
+@pytest.mark.parametrize("digits", [4301, 5000])
+def test_an_integer_past_64_bits_is_refused_not_a_crash(digits: int) -> None:
+    """Python's int() refuses more than 4,300 digits; the bouncer's Go reading and the plan
+    must not let that become a 500."""
+    app = create_app(MockConfig(validate_responses=True, rate_limit=False))
+    admin = {"X-API-Key": app.runtime.seeded.accounts["admin"].tokens[0]}
+    body = {"Name": "big", "StackFileContent": STACK}
+    with TestClient(app) as client:
+        answer = client.post(
+            f"/api/stacks/create/standalone/string?endpointId={'1' * digits}",
+            json=body,
+            headers=admin,
+        )
+    assert answer.status_code == 400
+    assert answer.json()["message"] == "Invalid request parameter"

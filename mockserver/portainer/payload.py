@@ -46,4 +46,6 @@ def is_int64_id(text: str) -> bool:
 def is_go_int(text: str) -> bool:
     """Whether Go's strconv.Atoi parses `text`: an optional sign, ASCII digits, 64 bits."""
     digits = text[1:] if text[:1] in ("+", "-") else text
+    if len(digits.lstrip("0")) > 19:  # past 64 bits, and maybe past what Python's int() reads
+        return False
     return digits.isascii() and digits.isdigit() and INT64_MIN <= int(text) <= INT64_MAX
