@@ -16,6 +16,10 @@ and the operation itself (parameter decoding and response building). Every excep
 error handlers the app registered (mockserver/http_errors.py), as Connexion's exception layer
 would send it. Nothing is skipped: only the generic dispatch between the steps is.
 
+Before those steps, a write of the usual shape is offered to the operation's plan
+(mockserver/write_plan.py), which does the same work in one step or declines the request; a
+declined one, and every write of another shape, takes the steps above.
+
 A request it cannot route exactly as Starlette would (no operation of that method matches the
 path: a 404 or 405, a redirect) is handed to the full Connexion stack, unchanged.
 """
