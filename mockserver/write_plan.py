@@ -152,9 +152,9 @@ class WritePlan:
     ) -> WritePlan | None:
         """The operation's plan, or None when it has a part a plan does not take (a form body,
         another security scheme, a parameter that is not a plain integer or string, ...)."""
-        if parameter_cache is None:
-            return None
         schemes = _schemes(operation)
+        if parameter_cache is None or schemes is None:
+            return None
         arguments, has_kwargs = inspect_function_arguments(unwrap_decorators(function))
         parameters = []
         for definition in operation.parameters:
@@ -179,8 +179,6 @@ class WritePlan:
                 return None
             name = connexion_parameter.pythonic(operation.body_name(JSON))
             body_argument = name if name in arguments or has_kwargs else None
-        if schemes is None:
-            return None
         return cls(
             operation,
             function,
